@@ -1,0 +1,23 @@
+"""Navigation shown in the header, by what the signed-in person may do."""
+
+from django.urls import reverse
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    items = [
+        ("Home", reverse("home")),
+        ("The framework", reverse("toms:framework")),
+    ]
+    if user is not None and user.is_authenticated:
+        items.append(("Your organisations", reverse("charter:organisation-list")))
+        if user.is_icb_admin:
+            items.append(("Proxy values", reverse("toms:proxy-value-import")))
+        if user.is_staff:
+            items.append(("Admin", reverse("admin:index")))
+    path = request.path
+    nav = [
+        {"label": label, "url": url, "active": (path == url if url == "/" else path.startswith(url))}
+        for label, url in items
+    ]
+    return {"service_navigation": nav, "service_name": "Cheshire and Merseyside Social Value Portal"}

@@ -1,0 +1,9 @@
+"""The /api/v1/ router: each app registers its viewsets here."""
+
+from rest_framework.routers import DefaultRouter
+
+from toms.api import MeasureViewSet, ThemeViewSet
+
+router = DefaultRouter()
+router.register("measures", MeasureViewSet, basename="measure")
+router.register("themes", ThemeViewSet, basename="theme")

@@ -1,0 +1,23 @@
+"""URL map of the portal."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from charter import views as charter_views
+from config.api import router
+
+admin.site.site_header = "Social Value Portal administration"
+admin.site.site_title = "Social Value Portal admin"
+
+urlpatterns = [
+    path("", charter_views.home, name="home"),
+    path("accounts/", include("charter.auth_urls")),
+    path("organisations/", include("charter.urls")),
+    path("framework/", include("toms.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

@@ -1,0 +1,1 @@
+"""Quarterly snapshots of system-wide figures (built in a later issue)."""

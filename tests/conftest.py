@@ -1,0 +1,72 @@
+"""Shared fixtures: personas, the loaded framework, and the strict mode CI runs in.
+
+With STRICT_SERVICES=1 (set by .ci/run) a skipped test fails the run: in CI every service the
+suite needs (PostgreSQL, Redis, a Celery worker, Chromium) must be there.
+"""
+
+import os
+
+import pytest
+
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+STRICT = os.environ.get("STRICT_SERVICES", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if STRICT and skipped and session.exitstatus == 0:
+        reporter.write_line(
+            f"STRICT_SERVICES: {skipped} test(s) were skipped; in CI a skip means a missing "
+            "service, so the run fails.", red=True,
+        )
+        session.exitstatus = 1
+
+
+@pytest.fixture
+def framework(db):
+    """The C&M TOM framework loaded from fixtures/."""
+    from toms.services import load_framework
+
+    load_framework()
+
+
+@pytest.fixture
+def organisation(db):
+    return OrganisationFactory()
+
+
+@pytest.fixture
+def owner(organisation):
+    """An admin of ``organisation``."""
+    return MembershipFactory(organisation=organisation, role="admin").user
+
+
+@pytest.fixture
+def colleague(organisation):
+    """A reporter in the same organisation."""
+    return MembershipFactory(organisation=organisation, role="reporter").user
+
+
+@pytest.fixture
+def outsider(db):
+    """Someone who belongs to another organisation only."""
+    return MembershipFactory(role="admin").user
+
+
+@pytest.fixture
+def commissioner(db):
+    return MembershipFactory(
+        organisation=OrganisationFactory(public=True), role="commissioner"
+    ).user
+
+
+@pytest.fixture
+def icb_analyst(db):
+    return UserFactory(system_role="icb_analyst")
+
+
+@pytest.fixture
+def icb_admin(db):
+    return UserFactory(system_role="icb_admin", is_staff=True)

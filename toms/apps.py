@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TomsConfig(AppConfig):
+    name = "toms"
+    verbose_name = "TOM framework and returns"
