@@ -246,12 +246,16 @@ class Organisation(models.Model):
     def get_absolute_url(self):
         return reverse("charter:organisation-detail", args=[self.pk])
 
-    def clean(self):
-        super().clean()
+    def clean_fields(self, exclude=None):
+        # Tidy what people type before the format validators see it.
         self.name = " ".join((self.name or "").split())
         self.companies_house_number = validators.normalise_company_number(self.companies_house_number)
         self.charity_number = validators.normalise_charity_number(self.charity_number)
         self.ods_code = validators.normalise_ods_code(self.ods_code)
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        super().clean()
         allowed = KIND_SECTORS.get(self.kind)
         if self.kind and self.sector and allowed and self.sector not in allowed:
             sectors = " or ".join(str(Sector(s).label).lower() for s in sorted(allowed))

@@ -17,9 +17,10 @@ class Command(BaseCommand):
             report = load_framework(options["file"])
         except FrameworkFileError as exc:
             raise CommandError(str(exc)) from exc
-        for line in report.created:
-            self.stdout.write(f"  created {line}")
-        for line in report.updated:
+        if options["verbosity"] >= 2:
+            for line in report.created:
+                self.stdout.write(f"  created {line}")
+        for line in report.updated:  # always worth seeing: the fixture changed a row
             self.stdout.write(f"  updated {line}")
         self.stdout.write(
             self.style.SUCCESS(
