@@ -7,10 +7,14 @@ def navigation(request):
     user = getattr(request, "user", None)
     items = [
         ("Home", reverse("home")),
+        ("The Charter", reverse("charter:charter")),
+        ("Register", reverse("charter:register")),
         ("The framework", reverse("toms:framework")),
     ]
     if user is not None and user.is_authenticated:
         items.append(("Your organisations", reverse("charter:organisation-list")))
+        if user.is_icb:
+            items.append(("Signatures", reverse("charter:signatures")))
         if user.is_icb_admin:
             items.append(("Proxy values", reverse("toms:proxy-value-import")))
         if user.is_staff:

@@ -1,8 +1,9 @@
-"""Reads of organisations and people, always scoped to the person asking."""
+"""Reads of organisations, people and signatures, always scoped to the person asking."""
 
+from django.db.models import Count, Q
 from django.http import Http404
 
-from charter.models import Membership, Organisation
+from charter.models import Membership, Organisation, Place, Sector, Signature
 
 
 def get_organisation_for(user, pk):
@@ -11,6 +12,13 @@ def get_organisation_for(user, pk):
         return Organisation.objects.for_user(user).get(pk=pk)
     except (Organisation.DoesNotExist, ValueError, TypeError):
         raise Http404("No such organisation.") from None
+
+
+def get_signature_for(user, pk):
+    try:
+        return Signature.objects.for_user(user).select_related("organisation", "version").get(pk=pk)
+    except (Signature.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such signature.") from None
 
 
 def members_of(user, organisation):
@@ -23,9 +31,51 @@ def members_of(user, organisation):
 
 
 def organisations_of(user):
-    """A person's own organisations with their role in each (ICB staff: their memberships too)."""
+    """A person's own organisations with their role in each."""
     return (
         Membership.objects.filter(user=user)
         .select_related("organisation")
         .order_by("organisation__name")
     )
+
+
+def register_entries(*, q="", place="", sector="", kind=""):
+    """Live, visible signatures for the public register, filtered as asked."""
+    entries = Signature.objects.on_register().select_related("organisation", "version")
+    if q:
+        entries = entries.filter(
+            Q(organisation__name__icontains=q) | Q(statement__icontains=q)
+            | Q(organisation__companies_house_number=q.replace(" ", "").upper())
+            | Q(organisation__charity_number=q.replace(" ", "").upper())
+            | Q(organisation__ods_code=q.replace(" ", "").upper())
+        )
+    if place:
+        entries = entries.filter(organisation__place=place)
+    if sector:
+        entries = entries.filter(organisation__sector=sector)
+    if kind:
+        entries = entries.filter(organisation__kind=kind)
+    return entries.order_by("organisation__name")
+
+
+def register_counts():
+    """How many organisations have signed, by place and by sector (every choice, zeros too)."""
+    live = Signature.objects.on_register()
+    by_place = dict(live.values_list("organisation__place").annotate(n=Count("pk")))
+    by_sector = dict(live.values_list("organisation__sector").annotate(n=Count("pk")))
+    return {
+        "total": sum(by_place.values()),
+        "by_place": [(value, label, by_place.get(value, 0)) for value, label in Place.choices],
+        "by_sector": [(value, label, by_sector.get(value, 0)) for value, label in Sector.choices],
+    }
+
+
+def public_entry(slug):
+    """An organisation's public page: only while it has a live, visible signature."""
+    signature = (
+        Signature.objects.on_register().select_related("organisation", "version")
+        .filter(organisation__slug=slug).first()
+    )
+    if signature is None:
+        raise Http404("This organisation is not on the register.")
+    return signature

@@ -2,8 +2,10 @@
 
 from rest_framework.routers import DefaultRouter
 
+from charter.api import SignatoryViewSet
 from toms.api import MeasureViewSet, ThemeViewSet
 
 router = DefaultRouter()
 router.register("measures", MeasureViewSet, basename="measure")
 router.register("themes", ThemeViewSet, basename="theme")
+router.register("signatories", SignatoryViewSet, basename="signatory")

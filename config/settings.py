@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "axes",
     "django_celery_beat",
     "django_celery_results",
+    "formtools",
     "charter",
     "toms",
     "commitments",
@@ -100,6 +101,17 @@ except Exception as exc:  # django-environ raises several types for a malformed 
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache: in-process by default; Redis (CACHE_URL=redis://…) when several processes serve.
+try:
+    CACHES = {"default": environ.Env.cache_url_config(env_str("CACHE_URL", "locmemcache://"))}
+except Exception as exc:
+    raise ImproperlyConfigured(f"CACHE_URL is not a valid cache URL: {exc}") from exc
+
+# --- The Charter
+SIGNATURE_CONFIRMATION_DAYS = env_int("SIGNATURE_CONFIRMATION_DAYS", 7)
+# Signing submissions allowed from one address per hour (the form is public).
+SIGNING_RATE_LIMIT_PER_HOUR = env_int("SIGNING_RATE_LIMIT_PER_HOUR", 20)
 
 # --- Users log in by e-mail.
 AUTH_USER_MODEL = "charter.User"

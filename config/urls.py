@@ -13,7 +13,7 @@ admin.site.site_title = "Social Value Portal admin"
 urlpatterns = [
     path("", charter_views.home, name="home"),
     path("accounts/", include("charter.auth_urls")),
-    path("organisations/", include("charter.urls")),
+    path("", include("charter.urls")),
     path("framework/", include("toms.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

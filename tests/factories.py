@@ -50,3 +50,45 @@ class MembershipFactory(DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = "reporter"
+
+
+class CharterVersionFactory(DjangoModelFactory):
+    class Meta:
+        model = "charter.CharterVersion"
+        django_get_or_create = ["number"]
+
+    number = factory.Sequence(lambda n: n + 2)  # version 1 comes from the data migration
+    body = "## Our principles\n\n- Working together."
+    commitment_statement = "By signing this Charter, we are committed to its principles."
+    principles = ["Working together"]
+    priorities = ["Best start in life"]
+    published_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now())
+
+
+def _current_version():
+    from charter.models import CharterVersion
+
+    return CharterVersion.objects.current()
+
+
+class PendingSignatureFactory(DjangoModelFactory):
+    """A signature submitted and waiting for its e-mail confirmation."""
+
+    class Meta:
+        model = "charter.Signature"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    version = factory.LazyFunction(_current_version)
+    status = "pending"
+    signatory_name = factory.Faker("name", locale="en_GB")
+    designation = "Chief Executive"
+    signatory_email = factory.Sequence(lambda n: f"signatory{n}@example.org")
+
+
+class LiveSignatureFactory(PendingSignatureFactory):
+    """A confirmed signature on the public register."""
+
+    status = "live"
+    confirmed_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now())
+    live_from = factory.LazyAttribute(lambda o: o.confirmed_at)
+    statement = "We will buy local and volunteer with local charities."

@@ -59,16 +59,21 @@ def _parse_rows(table):
             value = None
         source = " ".join(row["source"].split())
         if not source:
-            errors.append(RowError(number, "source", "Say where the value comes from: every £ figure shows its source."))
+            errors.append(
+                RowError(number, "source", "Say where the value comes from: every £ figure shows its source.")
+            )
         elif len(source) > 300:
             errors.append(RowError(number, "source", "Keep the source to 300 characters."))
         if measure is not None and year is not None:
             key = (measure.code, year)
             if key in seen:
-                errors.append(RowError(
-                    number, "measure_code",
-                    f"{measure.code} for {financial_year_label(year)} is already given on row {seen[key]}.",
-                ))
+                errors.append(
+                    RowError(
+                        number,
+                        "measure_code",
+                        f"{measure.code} for {financial_year_label(year)} is already given on row {seen[key]}.",
+                    )
+                )
             seen[key] = number
         parsed.append((measure, year, value, source))
     return parsed, errors
@@ -85,10 +90,7 @@ def import_proxy_values(uploaded):
         raise ProxyImportError(errors)
     created = updated = unchanged = 0
     with transaction.atomic():
-        existing = {
-            (pv.measure_id, pv.financial_year): pv
-            for pv in ProxyValue.objects.select_for_update()
-        }
+        existing = {(pv.measure_id, pv.financial_year): pv for pv in ProxyValue.objects.select_for_update()}
         for measure, year, value, source in parsed:
             current = existing.get((measure.pk, year))
             if current is None:
@@ -111,12 +113,14 @@ def proxy_value_template_rows():
     rows = []
     for measure in Measure.objects.active().order_by("code"):
         pv = latest.get(measure.pk)
-        rows.append([
-            measure.code,
-            pv.financial_year_label if pv else "",
-            str(pv.value) if pv else "",
-            escape_cell(pv.source) if pv else "",
-            escape_cell(measure.unit),
-            escape_cell(measure.title),
-        ])
+        rows.append(
+            [
+                measure.code,
+                pv.financial_year_label if pv else "",
+                str(pv.value) if pv else "",
+                escape_cell(pv.source) if pv else "",
+                escape_cell(measure.unit),
+                escape_cell(measure.title),
+            ]
+        )
     return rows

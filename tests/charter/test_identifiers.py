@@ -86,6 +86,14 @@ def test_blank_identifiers_are_not_duplicates():
 
 @pytest.mark.django_db
 def test_slugs_are_unique_for_similar_names():
-    a = OrganisationFactory(name="Wirral Pantry")
-    b = OrganisationFactory(name="Wirral  Pantry!")
+    a = OrganisationFactory(name="Wirral Pantry", place="wirral")
+    b = OrganisationFactory(name="Wirral  Pantry!", place="liverpool")
     assert a.slug == "wirral-pantry" and b.slug == "wirral-pantry-2"
+
+
+@pytest.mark.django_db
+def test_the_same_name_and_place_cannot_be_registered_twice():
+    OrganisationFactory(name="The Wirral Pantry Ltd", place="wirral")
+    duplicate = OrganisationFactory.build(name="wirral pantry", place="wirral")
+    with pytest.raises(ValidationError, match="already registered in this place"):
+        duplicate.full_clean()

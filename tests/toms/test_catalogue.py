@@ -14,7 +14,10 @@ def test_the_catalogue_counts_what_is_loaded_not_53(client, framework):
     assert response.status_code == 200
     assert f"{count} measures" in response.text
     Measure.objects.create(
-        code="CM1", title="A measure the ICB added", unit="hours", value_kind="number",
+        code="CM1",
+        title="A measure the ICB added",
+        unit="hours",
+        value_kind="number",
         outcome=Outcome.objects.get(code="reducing-inequalities"),
     )
     assert f"{count + 1} measures" in client.get(reverse("toms:framework")).text
@@ -58,7 +61,9 @@ def test_an_unknown_measure_is_404(client, framework):
 
 
 def test_the_api_lists_measures_with_proxy_values(client, framework):
-    ProxyValue.objects.create(measure=Measure.objects.get(code="NT14"), financial_year=2025, value="0.20", source="demo")
+    ProxyValue.objects.create(
+        measure=Measure.objects.get(code="NT14"), financial_year=2025, value="0.20", source="demo"
+    )
     data = client.get("/api/v1/measures/?is_partner_vcfse=true").json()
     assert [m["code"] for m in data["results"]] == ["NT14", "NT15", "NT16", "NT17"]
     assert data["results"][0]["proxy_values"] == [{"financial_year": "2025/26", "value": "0.20", "source": "demo"}]

@@ -33,10 +33,14 @@ def csv_file(text, name="values.csv"):
 
 
 def test_a_clean_workbook_creates_values_with_their_source(framework):
-    result = import_proxy_values(xlsx([
-        ["NT14", "2025/26", 0.21, "C&M TOMs 2025"],
-        ["nt17", "2025-26", "£17.50", "C&M TOMs 2025"],
-    ]))
+    result = import_proxy_values(
+        xlsx(
+            [
+                ["NT14", "2025/26", 0.21, "C&M TOMs 2025"],
+                ["nt17", "2025-26", "£17.50", "C&M TOMs 2025"],
+            ]
+        )
+    )
     assert (result.created, result.updated) == (2, 0)
     value = ProxyValue.objects.get(measure__code="NT17", financial_year=2025)
     assert value.value == Decimal("17.50") and value.source == "C&M TOMs 2025"
@@ -44,9 +48,9 @@ def test_a_clean_workbook_creates_values_with_their_source(framework):
 
 def test_reimporting_updates_in_place(framework):
     import_proxy_values(csv_file("measure_code,financial_year,value_per_unit,source\nNT14,2025/26,0.20,A\n"))
-    result = import_proxy_values(csv_file(
-        "measure_code,financial_year,value_per_unit,source\nNT14,2025/26,0.25,B\nNT15,2025/26,95,B\n"
-    ))
+    result = import_proxy_values(
+        csv_file("measure_code,financial_year,value_per_unit,source\nNT14,2025/26,0.25,B\nNT15,2025/26,95,B\n")
+    )
     assert (result.created, result.updated, result.unchanged) == (1, 1, 0)
     assert ProxyValue.objects.get(measure__code="NT14").value == Decimal("0.25")
     assert ProxyValue.objects.count() == 2
@@ -54,22 +58,29 @@ def test_reimporting_updates_in_place(framework):
 
 def test_every_bad_row_is_reported_and_nothing_changes(framework):
     ProxyValue.objects.create(measure=Measure.objects.get(code="NT14"), financial_year=2025, value=1, source="old")
-    upload = xlsx([
-        ["NT14", "2025/26", 5, "new"],          # fine, but must not be applied
-        ["NT999", "2025/26", 1, "x"],           # unknown measure
-        ["NT15", "2025/27", 1, "x"],            # not a financial year
-        ["NT16", "2025/26", -3, "x"],           # negative
-        ["NT17", "2025/26", "lots", "x"],       # not money
-        ["NT18", "2025/26", 1, ""],             # no source
-        ["NT14", "2025", 2, "dup"],             # the same measure and year twice
-        ["NT19", "2025/26", "1.234", "x"],      # fractions of a penny
-    ])
+    upload = xlsx(
+        [
+            ["NT14", "2025/26", 5, "new"],  # fine, but must not be applied
+            ["NT999", "2025/26", 1, "x"],  # unknown measure
+            ["NT15", "2025/27", 1, "x"],  # not a financial year
+            ["NT16", "2025/26", -3, "x"],  # negative
+            ["NT17", "2025/26", "lots", "x"],  # not money
+            ["NT18", "2025/26", 1, ""],  # no source
+            ["NT14", "2025", 2, "dup"],  # the same measure and year twice
+            ["NT19", "2025/26", "1.234", "x"],  # fractions of a penny
+        ]
+    )
     with pytest.raises(ProxyImportError) as caught:
         import_proxy_values(upload)
     problems = {(e.row, e.column) for e in caught.value.errors}
     assert problems == {
-        (3, "measure_code"), (4, "financial_year"), (5, "value_per_unit"),
-        (6, "value_per_unit"), (7, "source"), (8, "measure_code"), (9, "value_per_unit"),
+        (3, "measure_code"),
+        (4, "financial_year"),
+        (5, "value_per_unit"),
+        (6, "value_per_unit"),
+        (7, "source"),
+        (8, "measure_code"),
+        (9, "value_per_unit"),
     }
     assert "NT999" in str(caught.value.errors[0])
     assert ProxyValue.objects.get().value == Decimal("1.00")
@@ -109,7 +120,9 @@ def test_exported_cells_cannot_run_as_formulas(text):
 
 
 def test_the_template_round_trips(client, icb_admin, framework):
-    ProxyValue.objects.create(measure=Measure.objects.get(code="NT14"), financial_year=2025, value="0.20", source="=evil")
+    ProxyValue.objects.create(
+        measure=Measure.objects.get(code="NT14"), financial_year=2025, value="0.20", source="=evil"
+    )
     client.force_login(icb_admin)
     response = client.get(reverse("toms:proxy-value-template"))
     book = load_workbook(io.BytesIO(response.content))
@@ -132,9 +145,15 @@ def test_the_import_page_is_for_icb_admins_only(client, owner, icb_analyst):
 def test_uploading_through_the_page(client, icb_admin, framework):
     client.force_login(icb_admin)
     url = reverse("toms:proxy-value-import")
-    ok = client.post(url, {"file": csv_file("measure_code,financial_year,value_per_unit,source\nNT14,2025/26,0.2,ICB\n")}, follow=True)
+    ok = client.post(
+        url,
+        {"file": csv_file("measure_code,financial_year,value_per_unit,source\nNT14,2025/26,0.2,ICB\n")},
+        follow=True,
+    )
     assert "1 added" in ok.text
-    bad = client.post(url, {"file": csv_file("measure_code,financial_year,value_per_unit,source\nNT14,2025/26,-1,ICB\n")})
+    bad = client.post(
+        url, {"file": csv_file("measure_code,financial_year,value_per_unit,source\nNT14,2025/26,-1,ICB\n")}
+    )
     assert bad.status_code == 400
     assert "cannot be negative" in bad.text and "nothing was imported" in bad.text
     assert ProxyValue.objects.get().value == Decimal("0.20")

@@ -4,6 +4,8 @@ Every private QuerySet here has ``for_user(user)``; views and the API fetch priv
 through it.
 """
 
+import re
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -166,6 +168,15 @@ class Size(models.TextChoices):
     LARGE = "large", "Large (250 people or more)"
 
 
+_LEGAL_SUFFIXES = {"ltd", "limited", "plc", "llp", "cic", "cio", "the", "inc", "uk"}
+
+
+def normalise_name(name):
+    """A name reduced for duplicate checks: 'The Wirral Pantry Ltd.' and 'wirral pantry' match."""
+    words = re.sub(r"[^a-z0-9 ]+", " ", (name or "").lower().replace("&", " and ")).split()
+    return " ".join(w for w in words if w not in _LEGAL_SUFFIXES)
+
+
 class OrganisationQuerySet(models.QuerySet):
     def for_user(self, user):
         """The organisations a user may see privately: their own, or all for the ICB."""
@@ -206,6 +217,11 @@ class Organisation(models.Model):
         "NHS ODS code", max_length=6, blank=True, validators=[validators.validate_ods_code]
     )
     website = models.URLField(blank=True)
+    email_domain = models.CharField(
+        "e-mail domain", max_length=100, blank=True,
+        help_text="The domain of the organisation's work e-mail addresses, like liverpool.gov.uk.",
+    )
+    normalised_name = models.CharField(max_length=200, editable=False, db_index=True)
     is_anchor_institution = models.BooleanField(
         "anchor institution", default=False,
         help_text="A large public body rooted in its place (NHS trust, council, university).",
@@ -223,6 +239,10 @@ class Organisation(models.Model):
             models.Index(fields=["place", "sector"], name="org_place_sector_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["normalised_name", "place"], name="org_name_place_unique",
+                violation_error_message="An organisation with this name is already registered in this place.",
+            ),
             models.UniqueConstraint(
                 fields=["companies_house_number"], condition=~models.Q(companies_house_number=""),
                 name="org_company_number_unique",
@@ -243,6 +263,12 @@ class Organisation(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.normalised_name = normalise_name(self.name)
+        if not self.slug:
+            self.slug = self._unique_slug()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("charter:organisation-detail", args=[self.pk])
 
@@ -252,6 +278,7 @@ class Organisation(models.Model):
         self.companies_house_number = validators.normalise_company_number(self.companies_house_number)
         self.charity_number = validators.normalise_charity_number(self.charity_number)
         self.ods_code = validators.normalise_ods_code(self.ods_code)
+        self.email_domain = (self.email_domain or "").strip().lower().lstrip("@")
         super().clean_fields(exclude=exclude)
 
     def clean(self):
@@ -263,10 +290,9 @@ class Organisation(models.Model):
                 {"kind": f"{Kind(self.kind).label} organisations belong to the {sectors}."}
             )
 
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = self._unique_slug()
-        super().save(*args, **kwargs)
+    def validate_constraints(self, exclude=None):
+        self.normalised_name = normalise_name(self.name)
+        super().validate_constraints(exclude=exclude)
 
     def _unique_slug(self):
         base = slugify(self.name)[:200] or "organisation"
@@ -274,6 +300,10 @@ class Organisation(models.Model):
         while Organisation.objects.filter(slug=slug).exclude(pk=self.pk).exists():
             slug, n = f"{base}-{n}", n + 1
         return slug
+
+    @property
+    def live_signature(self):
+        return self.signatures.filter(status="live").select_related("version").first()
 
     @property
     def identifiers(self):

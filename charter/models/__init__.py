@@ -1,0 +1,21 @@
+"""Models of the charter app: organisations and people, and the charter with its signatures."""
+
+from charter.models.people import (
+    KIND_SECTORS,
+    ROLE_DESCRIPTIONS,
+    Kind,
+    Membership,
+    Organisation,
+    Place,
+    Role,
+    Sector,
+    Size,
+    SystemRole,
+    User,
+)
+from charter.models.signatures import CharterVersion, Signature, SignatureStatus
+
+__all__ = [
+    "KIND_SECTORS", "ROLE_DESCRIPTIONS", "CharterVersion", "Kind", "Membership", "Organisation",
+    "Place", "Role", "Sector", "Signature", "SignatureStatus", "Size", "SystemRole", "User",
+]

@@ -1,0 +1,33 @@
+"""The one place that turns HTML templates into PDFs with WeasyPrint."""
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+
+def _static_fetcher(url, *args, **kwargs):
+    """Resolve /static/ URLs to files on disk; refuse everything else (no network)."""
+    from weasyprint.urls import default_url_fetcher
+
+    if url.startswith(("file://", "data:")):
+        return default_url_fetcher(url, *args, **kwargs)
+    prefix = settings.STATIC_URL
+    path = url.split(prefix, 1)[-1] if prefix in url else None
+    found = finders.find(path) if path else None
+    if not found:
+        raise ValueError(f"PDFs may only use the portal's own static files, not {url}")
+    return default_url_fetcher(f"file://{found}", *args, **kwargs)
+
+
+def render_pdf(template, context):
+    from weasyprint import HTML
+
+    html = render_to_string(template, context)
+    return HTML(string=html, base_url=settings.STATIC_URL, url_fetcher=_static_fetcher).write_pdf()
+
+
+def pdf_response(template, context, filename):
+    response = HttpResponse(render_pdf(template, context), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
