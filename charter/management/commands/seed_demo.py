@@ -1,6 +1,7 @@
 """Create the demo Cheshire and Merseyside from fixtures/demo.json. Safe to re-run."""
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -8,8 +9,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from charter.models import Membership, Organisation, User
+from charter.models import CharterVersion, Membership, Organisation, Signature, SignatureStatus, User
 from toms.models import Measure
 from toms.services import set_proxy_value
 
@@ -57,12 +59,42 @@ class Command(BaseCommand):
             set_proxy_value(
                 measures[row["measure"]], row["financial_year"], Decimal(row["value"]), row["source"]
             )
+        signed = self._signatures(data["signatures"], organisations)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {len(organisations)} organisations in all nine places, "
-            f"{len(data['users'])} demo people, {len(data['proxy_values'])} illustrative proxy values."
+            f"{len(data['users'])} demo people, {signed} charter signatures, "
+            f"{len(data['proxy_values'])} illustrative proxy values."
         ))
         if not options["quiet_logins"]:
             self._print_logins(data, options["url"])
+
+    def _signatures(self, rows, organisations):
+        """Signatures as organisations made them, created once (signatures are history)."""
+        version = CharterVersion.objects.current()
+        now = timezone.now()
+        for row in rows:
+            organisation = organisations[row["organisation"]]
+            if organisation.signatures.exists():
+                continue
+            when = now - timedelta(days=row["days_ago"])
+            domain = organisation.email_domain or "example.org"
+            signature = Signature(
+                organisation=organisation, version=version, status=row["status"],
+                signatory_name=row["signatory_name"], designation=row["designation"],
+                signatory_email=f"{row['signatory_name'].split()[0].lower()}@{domain}",
+                statement=row["statement"],
+                principles=[version.principles[i] for i in row["principles_idx"]],
+                priorities=[version.priorities[i] for i in row["priorities_idx"]],
+                confirmation_sent_at=when,
+            )
+            if row["status"] in (SignatureStatus.LIVE, SignatureStatus.WITHDRAWN):
+                signature.confirmed_at = signature.live_from = when
+            if row["status"] == SignatureStatus.WITHDRAWN:
+                signature.ended_at = when + timedelta(days=200)
+                signature.withdrawal_reason = row["withdrawal_reason"]
+            signature.save()
+            Signature.objects.filter(pk=signature.pk).update(created_at=when)
+        return Signature.objects.count()
 
     def _print_logins(self, data, url):
         width = max(len(row["email"]) for row in data["users"])
