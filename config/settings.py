@@ -113,6 +113,20 @@ SIGNATURE_CONFIRMATION_DAYS = env_int("SIGNATURE_CONFIRMATION_DAYS", 7)
 # Signing submissions allowed from one address per hour (the form is public).
 SIGNING_RATE_LIMIT_PER_HOUR = env_int("SIGNING_RATE_LIMIT_PER_HOUR", 20)
 
+# --- Quarterly returns: due this many days after the quarter ends; reminders this many days before.
+RETURN_DEADLINE_DAYS = env_int("RETURN_DEADLINE_DAYS", 30)
+RETURN_REMINDER_DAYS_BEFORE = env_int("RETURN_REMINDER_DAYS_BEFORE", 7)
+MAX_EVIDENCE_BYTES = env_int("MAX_EVIDENCE_BYTES", 10 * 1024 * 1024)
+EVIDENCE_TYPES = {
+    ".pdf": "application/pdf",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/csv",
+}
+
 # --- Users log in by e-mail.
 AUTH_USER_MODEL = "charter.User"
 AUTHENTICATION_BACKENDS = [
@@ -169,10 +183,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Social Value Portal <no-repl
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery: with no broker configured, tasks run eagerly in-process.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not env_str("CELERY_BROKER_URL")
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+# In eager mode nothing is sent; the in-memory transport stops kombu looking for a local broker.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "memory://")
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", None if CELERY_TASK_ALWAYS_EAGER else CELERY_BROKER_URL)
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -182,6 +197,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "return-reminders": {"task": "toms.tasks.send_return_reminders", "schedule": 60 * 60 * 24},
+}
 
 # --- API
 REST_FRAMEWORK = {

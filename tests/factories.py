@@ -92,3 +92,43 @@ class LiveSignatureFactory(PendingSignatureFactory):
     confirmed_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now())
     live_from = factory.LazyAttribute(lambda o: o.confirmed_at)
     statement = "We will buy local and volunteer with local charities."
+
+
+class ContractFactory(DjangoModelFactory):
+    """A live contract between a council and a supplier, from April 2024 to March 2028."""
+
+    class Meta:
+        model = "commitments.Contract"
+
+    commissioner = factory.SubFactory(OrganisationFactory, public=True)
+    supplier = factory.SubFactory(OrganisationFactory)
+    reference = factory.Sequence(lambda n: f"LCC-{n:04d}")
+    title = "Facilities management"
+    value = 1_000_000
+    start_date = factory.LazyFunction(lambda: __import__("datetime").date(2024, 4, 1))
+    end_date = factory.LazyFunction(lambda: __import__("datetime").date(2028, 3, 31))
+    places_served = ["liverpool"]
+
+
+class DraftReturnFactory(DjangoModelFactory):
+    """A return being filled in, for the contract's supplier, in 2025/26 Q1."""
+
+    class Meta:
+        model = "toms.Return"
+
+    contract = factory.SubFactory(ContractFactory)
+    organisation = factory.LazyAttribute(lambda o: o.contract.supplier)
+    year = 2025
+    quarter = 1
+    status = "draft"
+
+
+class SubmittedReturnFactory(DraftReturnFactory):
+    status = "submitted"
+    attested = True
+    submitted_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now())
+
+
+class ApprovedReturnFactory(SubmittedReturnFactory):
+    status = "approved"
+    reviewed_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now())
