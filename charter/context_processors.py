@@ -13,6 +13,8 @@ def navigation(request):
     ]
     if user is not None and user.is_authenticated:
         items.append(("Your organisations", reverse("charter:organisation-list")))
+        items.append(("Returns", reverse("toms:return-list")))
+        items.append(("Contracts", reverse("commitments:contract-list")))
         if user.is_icb:
             items.append(("Signatures", reverse("charter:signatures")))
         if user.is_icb_admin:

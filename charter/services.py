@@ -167,7 +167,7 @@ def confirm_signature(token):
     except (signing.BadSignature, ValueError, TypeError):
         raise SigningError("This confirmation link is not valid. Check you copied all of it.") from None
     signature = (
-        Signature.objects.select_for_update().select_related("organisation", "version", "submitted_by")
+        Signature.objects.select_for_update(of=("self",)).select_related("organisation", "version", "submitted_by")
         .filter(pk=data.get("s")).first()
     )
     if signature is None or signature.confirmation_nonce != data.get("n"):

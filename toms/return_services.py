@@ -61,7 +61,7 @@ def can_review(user, ret):
 
 
 def _lock(ret):
-    return Return.objects.select_for_update().select_related("contract", "organisation").get(pk=ret.pk)
+    return Return.objects.select_for_update(of=("self",)).select_related("contract", "organisation").get(pk=ret.pk)
 
 
 def _notify(kind, ret):

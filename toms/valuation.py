@@ -2,6 +2,7 @@
 computed in the database. Always a proxy estimate, shown beside the quantity and its source."""
 
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Subquery
+from django.db.models.functions import Round
 
 from toms.models import ProxyValue
 
@@ -32,4 +33,7 @@ def with_value(lines):
     return lines.annotate(
         proxy_value=proxy_value_for_line(),
         proxy_source=proxy_source_for_line(),
-    ).annotate(social_value=ExpressionWrapper(F("quantity") * F("proxy_value"), output_field=MONEY))
+    ).annotate(
+        # Rounded to the penny in the database (half away from zero), line by line.
+        social_value=ExpressionWrapper(Round(F("quantity") * F("proxy_value"), 2), output_field=MONEY)
+    )
