@@ -9,12 +9,12 @@ from django.core import mail
 from charter.models import Role
 from commitments.models import Commitment
 from commitments.selectors import contract_progress
+from tests.factories import ApprovedReturnFactory, ContractFactory, DraftReturnFactory, MembershipFactory
 from toms.due import returns_due
 from toms.models import Measure, ProxyValue, ReturnLine, ReturnReminder
 from toms.periods import Quarter
 from toms.tasks import send_return_reminders
 from toms.valuation import with_value
-from tests.factories import ApprovedReturnFactory, ContractFactory, DraftReturnFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
