@@ -60,9 +60,10 @@ class Command(BaseCommand):
                 measures[row["measure"]], row["financial_year"], Decimal(row["value"]), row["source"]
             )
         signed = self._signatures(data["signatures"], organisations)
+        contracts = self._contracts(data["contracts"], organisations, measures)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {len(organisations)} organisations in all nine places, "
-            f"{len(data['users'])} demo people, {signed} charter signatures, "
+            f"{len(data['users'])} demo people, {signed} charter signatures, {contracts} contracts with returns, "
             f"{len(data['proxy_values'])} illustrative proxy values."
         ))
         if not options["quiet_logins"]:
@@ -95,6 +96,63 @@ class Command(BaseCommand):
             signature.save()
             Signature.objects.filter(pk=signature.pk).update(created_at=when)
         return Signature.objects.count()
+
+    def _contracts(self, rows, organisations, measures):
+        """Contracts with commitments and a history of returns, dated relative to today, so the
+        demo always shows approved, submitted, draft, changes-requested and overdue returns."""
+        import random
+
+        from commitments.models import Commitment, Contract
+        from toms.models import Return, ReturnLine, ReturnStatus
+        from toms.periods import Quarter
+
+        now = Quarter.current()
+
+        def shift(offset):
+            q = now
+            for _ in range(abs(offset)):
+                q = q.next() if offset > 0 else q.previous()
+            return q
+
+        rng = random.Random(2026)  # the same demo every time
+        for row in rows:
+            commissioner = organisations[row["commissioner"]]
+            if Contract.objects.filter(commissioner=commissioner, reference=row["reference"]).exists():
+                continue
+            contract = Contract.objects.create(
+                commissioner=commissioner, supplier=organisations[row["supplier"]], reference=row["reference"],
+                title=row["title"], value=Decimal(row["value"]), start_date=shift(row["start_q"]).start,
+                end_date=shift(row["end_q"]).end, places_served=row["places"],
+            )
+            quarters_long = row["end_q"] - row["start_q"] + 1
+            targets = {code: Decimal(target) for code, target in row["commitments"]}
+            for code, target in targets.items():
+                Commitment.objects.create(contract=contract, measure=measures[code], target_quantity=target)
+            for status, offsets in row["returns"].items():
+                for offset in offsets:
+                    quarter = shift(offset)
+                    ret = Return.objects.create(
+                        organisation=contract.supplier, contract=contract, year=quarter.year,
+                        quarter=quarter.number, status=status, attested=status != ReturnStatus.DRAFT,
+                        submitted_at=None if status == ReturnStatus.DRAFT else timezone.now(),
+                        reviewed_at=timezone.now() if status in ("approved", "changes_requested") else None,
+                        review_comment=(
+                            "The NT17 hours look high for one quarter; please add the volunteering log as evidence."
+                            if status == "changes_requested" else ""
+                        ),
+                    )
+                    for code, target in targets.items():
+                        measure = measures[code]
+                        if measure.value_kind == "percentage":
+                            quantity = target
+                        else:
+                            share = target / quarters_long * Decimal(rng.uniform(0.6, 1.5))
+                            quantity = share.quantize(Decimal("1") if share > 10 else Decimal("0.1"))
+                        ReturnLine.objects.create(
+                            return_obj=ret, measure=measure, quantity=quantity,
+                            narrative=f"Delivered on {contract.title.lower()} in {quarter}.",
+                        )
+        return Contract.objects.count()
 
     def _print_logins(self, data, url):
         width = max(len(row["email"]) for row in data["users"])
