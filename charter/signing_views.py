@@ -9,7 +9,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
-from formtools.wizard.views import NamedUrlSessionWizardView
+from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 
 from charter import ratelimit
 from charter.emails import work_email_problem
@@ -123,7 +123,9 @@ class SigningWizard(NamedUrlSessionWizardView):
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, *args, **kwargs):
-        if self.steps.current == "check" and "wizard_goto_step" not in self.request.POST:
+        # Count by the step the page says it posts (the stored step is gone after a signing).
+        posted_step = self.request.POST.get(f"{self.prefix}-current_step")
+        if posted_step == "check" and "wizard_goto_step" not in self.request.POST:
             allowed = ratelimit.allow(
                 "sign", ratelimit.client_address(self.request),
                 limit=settings.SIGNING_RATE_LIMIT_PER_HOUR,
@@ -176,8 +178,10 @@ class SigningWizard(NamedUrlSessionWizardView):
         }
 
     def render_done(self, form, **kwargs):
+        # Sign on this POST (with its CSRF check and rate limit), not on the GET of a "done"
+        # URL that NamedUrlWizardView would redirect to first.
         try:
-            return super().render_done(form, **kwargs)
+            return WizardView.render_done(self, form, **kwargs)
         except SigningError as exc:
             check = self.get_form(step="check", data=self.request.POST)
             check.is_valid()

@@ -181,7 +181,9 @@ def test_outsiders_cannot_touch_another_organisations_signature(client, outsider
     assert client.post(reverse("charter:resend", args=[signature.pk])).status_code == 404
 
 
-def test_icb_signatures_page_and_moderation(client, register, icb_analyst, icb_admin, owner):
+def test_icb_signatures_page_and_moderation(
+    client, register, icb_analyst, icb_admin, owner, django_capture_on_commit_callbacks
+):
     url = reverse("charter:signatures")
     client.force_login(owner)
     assert client.get(url).status_code == 403
@@ -194,10 +196,11 @@ def test_icb_signatures_page_and_moderation(client, register, icb_analyst, icb_a
     client.force_login(icb_admin)
     client.post(moderate, {"action": "hide", "reason": ""})
     assert not Signature.objects.get(pk=target.pk).is_hidden  # a reason is required
-    client.post(moderate, {"action": "hide", "reason": "Offensive statement"})
+    client.post(moderate, {"action": "hide", "reason": "Offensive statement"}, follow=True)  # shows its message
     assert Signature.objects.get(pk=target.pk).is_hidden
     assert "Anfield" not in client.get(reverse("charter:register")).text
-    client.post(reverse("charter:icb-resend", args=[register["pending"].pk]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("charter:icb-resend", args=[register["pending"].pk]))
     from django.core import mail
 
     assert mail.outbox and mail.outbox[-1].to == [register["pending"].signatory_email]

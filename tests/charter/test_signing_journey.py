@@ -13,6 +13,16 @@ pytestmark = pytest.mark.django_db
 PREFIX = "signing_wizard"
 
 
+_capture = {}
+
+
+@pytest.fixture(autouse=True)
+def _run_on_commit(django_capture_on_commit_callbacks):
+    """The confirmation e-mail is sent once the signing transaction commits: each POST here
+    runs its on-commit callbacks as a real request would."""
+    _capture["on_commit"] = django_capture_on_commit_callbacks
+
+
 def step_url(step):
     return reverse("charter:sign-step", args=[step])
 
@@ -20,7 +30,8 @@ def step_url(step):
 def post_step(client, step, data):
     payload = {f"{PREFIX}-current_step": step}
     payload.update({f"{step}-{k}": v for k, v in data.items()})
-    return client.post(step_url(step), payload)
+    with _capture["on_commit"](execute=True):
+        return client.post(step_url(step), payload)
 
 
 ORG = {
