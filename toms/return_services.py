@@ -4,7 +4,7 @@ who may act and from which state, and raises ReturnError with a message for peop
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -91,13 +91,21 @@ def start_return(user, organisation, quarter, contract=None, *, today=None):
         return open_return
     if existing.filter(status=ReturnStatus.APPROVED).exists():
         raise ReturnError(f"The return for {quarter} is approved; to correct it, start an amendment.")
-    return Return.objects.create(
-        organisation=organisation,
-        contract=contract,
-        year=quarter.year,
-        quarter=quarter.number,
-        created_by=user,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: two people may start the same return at once
+            return Return.objects.create(
+                organisation=organisation,
+                contract=contract,
+                year=quarter.year,
+                quarter=quarter.number,
+                created_by=user,
+            )
+    except IntegrityError:
+        # The one-open-return constraint let the other request win; use the return it made.
+        return Return.objects.filter(
+            organisation=organisation, contract=contract, year=quarter.year, quarter=quarter.number,
+            status__in=OPEN_RETURN_STATUSES,
+        ).get()
 
 
 def validate_lines(ret, lines):
@@ -107,6 +115,9 @@ def validate_lines(ret, lines):
     for number, line in enumerate(lines, start=1):
         code = (line.measure or "").strip().upper()
         measure = measures.get(code)
+        if not code:
+            errors.append(LineError(number, "?", "measure", "Give the measure code, like NT14."))
+            continue
         if measure is None:
             errors.append(LineError(number, code or "?", "measure", f"There is no measure '{code}' in the framework."))
             continue

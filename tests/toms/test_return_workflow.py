@@ -251,3 +251,27 @@ def test_flags_unusual_values_for_the_reviewer(contract, reporter, reviewer):
 
 def test_approved_factory_state():
     assert ApprovedReturnFactory().status == "approved"
+
+
+def test_starting_the_same_return_twice_at_once_gives_one_return(contract, reporter, monkeypatch):
+    """Two requests both see no open return; the database constraint lets one create it and the
+    other gets that same return, not an error."""
+    winner = DraftReturnFactory(contract=contract)
+    real_filter = Return.objects.filter
+    calls = {"n": 0}
+
+    def blind_first_lookup(*args, **kwargs):
+        qs = real_filter(*args, **kwargs)
+        calls["n"] += 1
+        return qs.none() if calls["n"] == 1 else qs  # the first look misses the other's insert
+
+    monkeypatch.setattr(Return.objects, "filter", blind_first_lookup)
+    got = rs.start_return(reporter, contract.supplier, Quarter(2025, 1), contract)
+    monkeypatch.undo()
+    assert got.pk == winner.pk and Return.objects.count() == 1
+
+
+def test_a_blank_measure_code_is_named(draft, reporter):
+    with pytest.raises(rs.ReturnValidationError) as caught:
+        rs.save_draft(draft, reporter, [L("", "1")], revision=1)
+    assert str(caught.value.errors[0]) == "Line 1 (?): Give the measure code, like NT14."
