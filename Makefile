@@ -6,6 +6,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Two workers: the machines here have two cores, and most tests wait on the database.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: demo test install sysdeps lint check pytest clean
 
