@@ -24,7 +24,7 @@ def test_sign_in_see_your_organisation_and_browse_the_catalogue(page, loaded, co
     page.goto(loaded.url + "/")
     page.get_by_role("link", name="Sign in").first.click()
     page.get_by_label("E-mail address").fill("KIERAN@mfs.example")
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
     page.get_by_role("link", name="Your organisations").first.click()

@@ -52,8 +52,10 @@ def test_a_proxy_value_is_shown_with_its_source(client, framework):
 
 
 def test_a_measure_awaiting_confirmation_says_so(client, framework):
+    from django.utils.html import escape
+
     text = client.get(reverse("toms:measure-detail", args=["NT81"])).text
-    assert Measure.objects.get(code="NT81").review_note in text
+    assert escape(Measure.objects.get(code="NT81").review_note) in text
 
 
 def test_an_unknown_measure_is_404(client, framework):
