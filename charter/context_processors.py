@@ -22,8 +22,8 @@ def navigation(request):
         if user.is_staff:
             items.append(("Admin", reverse("admin:index")))
     path = request.path
-    nav = [
-        {"label": label, "url": url, "active": (path == url if url == "/" else path.startswith(url))}
-        for label, url in items
-    ]
+    # The item whose URL is the longest prefix of this page is the one we are in.
+    matches = [url for _, url in items if (path == url if url == "/" else path.startswith(url))]
+    current = max(matches, key=len, default=None)
+    nav = [{"label": label, "url": url, "active": url == current} for label, url in items]
     return {"service_navigation": nav, "service_name": "Cheshire and Merseyside Social Value Portal"}

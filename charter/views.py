@@ -35,5 +35,6 @@ def organisation_detail(request, pk):
         "role": Role(role) if role else None,
         "role_description": ROLE_DESCRIPTIONS.get(role) if role else None,
         "members": members_of(request.user, organisation),
+        "live_signature": organisation.live_signature,
     }
     return render(request, "charter/organisation_detail.html", context)

@@ -95,3 +95,20 @@ def test_a_person_in_two_organisations_sees_both(client, django_assert_max_num_q
         response = client.get(reverse("charter:organisation-list"))
     for org in orgs:
         assert org.name in response.text
+
+
+def test_the_organisation_page_shows_its_charter_status(client, organisation, owner):
+    from tests.factories import LiveSignatureFactory
+
+    client.force_login(owner)
+    url = reverse("charter:organisation-detail", args=[organisation.pk])
+    assert "Not signed" in client.get(url).text
+    LiveSignatureFactory(organisation=organisation)
+    text = client.get(url).text
+    assert "Signed" in text and reverse("charter:organisation-charter", args=[organisation.pk]) in text
+
+
+def test_only_the_deepest_navigation_item_is_current(client, icb_admin):
+    client.force_login(icb_admin)
+    nav = client.get(reverse("toms:proxy-value-import")).context["service_navigation"]
+    assert [item["label"] for item in nav if item["active"]] == ["Proxy values"]
