@@ -1,60 +1,633 @@
-"""PLACEHOLDER: being written; every function here is replaced before this lands."""
+"""Pages of quarterly returns: what is due, the return form, check and submit, review,
+corrections, evidence files, case studies and the audit history.
 
-from django.http import Http404
+Every view that names a return starts with ``_get_return``, which fetches it through
+``Return.objects.for_user``: anyone else gets 404. People who may see a return but not act on it
+get 403. The use cases live in ``toms.return_services`` and ``toms.evidence``; these views only
+translate HTTP to and from them.
+"""
 
+import datetime as dt
 
-def return_list(request, *args, **kwargs):
-    raise Http404('not built yet')
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from charter.models import Membership, Role
+from toms import evidence as evidence_services
+from toms import return_services as rs
+from toms.due import deadline_of, returns_due
+from toms.models import CaseStudy, Measure, Return, ReturnLine, ReturnStatus
+from toms.periods import Quarter
+from toms.return_forms import (
+    CaseStudyForm,
+    EvidenceForm,
+    LineFormSet,
+    ReviewForm,
+    StartReturnForm,
+    SubmitForm,
+    form_rows,
+    format_amount,
+    initial_rows,
+    lines_from,
+    measure_choices,
+    targets_for,
+    typed,
+    what_changed_meanwhile,
+)
+from toms.valuation import with_value
 
-def review_list(request, *args, **kwargs):
-    raise Http404('not built yet')
-
-
-def start(request, *args, **kwargs):
-    raise Http404('not built yet')
-
-
-def detail(request, *args, **kwargs):
-    raise Http404('not built yet')
-
-
-def edit(request, *args, **kwargs):
-    raise Http404('not built yet')
-
-
-def submit(request, *args, **kwargs):
-    raise Http404('not built yet')
-
-
-def review(request, *args, **kwargs):
-    raise Http404('not built yet')
-
-
-def amend(request, *args, **kwargs):
-    raise Http404('not built yet')
-
-
-def history(request, *args, **kwargs):
-    raise Http404('not built yet')
-
-
-def add_evidence(request, *args, **kwargs):
-    raise Http404('not built yet')
-
-
-def download_evidence(request, *args, **kwargs):
-    raise Http404('not built yet')
-
-
-def delete_evidence(request, *args, **kwargs):
-    raise Http404('not built yet')
+# --- access helpers -----------------------------------------------------------------------
 
 
-def add_case_study(request, *args, **kwargs):
-    raise Http404('not built yet')
+def _get_return(user, pk):
+    """The return if this person may see it, else 404 (never 403: no leaks)."""
+    try:
+        return (
+            Return.objects.for_user(user)
+            .select_related("organisation", "contract__commissioner", "contract__supplier", "amendment_of")
+            .get(pk=pk)
+        )
+    except (Return.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such return.") from None
 
 
-def delete_case_study(request, *args, **kwargs):
-    raise Http404('not built yet')
+def _require_reporter(user, ret):
+    if not rs.can_report(user, ret.organisation):
+        raise PermissionDenied(f"Only {ret.organisation.name}'s admins and reporters can change its returns.")
 
+
+def _require_reviewer(user, ret):
+    if not rs.can_review(user, ret):
+        raise PermissionDenied("Only the contract's commissioner (or an ICB admin) can review this return.")
+
+
+def _reporting_organisations(user):
+    return [
+        m.organisation
+        for m in Membership.objects.filter(user=user, role__in=[Role.ADMIN, Role.REPORTER]).select_related(
+            "organisation"
+        )
+    ]
+
+
+def _review_scope(user):
+    """Returns this person reviews: on contracts their organisation commissions; organisation-wide
+    returns for an ICB admin."""
+    commissioning = Membership.objects.filter(user=user, role__in=[Role.COMMISSIONER, Role.ADMIN]).values(
+        "organisation_id"
+    )
+    scope = Q(contract__commissioner__in=commissioning)
+    if user.is_icb_admin:
+        scope |= Q(contract__isnull=True)
+    return Return.objects.for_user(user).filter(scope)
+
+
+def _quarter_label(quarter):
+    return f"{quarter} ({quarter.start:%B} to {quarter.end:%B %Y})"
+
+
+STATUS_TAGS = {
+    ReturnStatus.DRAFT: "grey",
+    ReturnStatus.SUBMITTED: "blue",
+    ReturnStatus.CHANGES_REQUESTED: "orange",
+    ReturnStatus.APPROVED: "green",
+    ReturnStatus.SUPERSEDED: "grey",
+}
+
+
+# --- lists --------------------------------------------------------------------------------
+
+
+@login_required
+def return_list(request):
+    """What is due and overdue, and every return of the person's organisations."""
+    user = request.user
+    organisations = _reporting_organisations(user)
+    today = dt.date.today()
+    due = returns_due(organisations, today=today) if organisations else []
+    member_of = Membership.objects.filter(user=user).values("organisation_id")
+    returns = Return.objects.for_user(user)
+    if not user.is_icb:
+        returns = returns.filter(organisation__in=member_of)
+    returns = (
+        returns.select_related("organisation", "contract")
+        .annotate(line_count=Count("lines"))
+        .order_by("-year", "-quarter", "organisation__name", "-pk")
+    )
+    status = request.GET.get("status", "")
+    if status in ReturnStatus.values:
+        returns = returns.filter(status=status)
+    page = Paginator(returns, 25).get_page(request.GET.get("page"))
+    context = {
+        "due": due,
+        "overdue_count": sum(1 for d in due if d.deadline < today),
+        "page": page,
+        "status": status,
+        "statuses": ReturnStatus.choices,
+        "status_tags": STATUS_TAGS,
+        "can_start": bool(organisations),
+        "today": today,
+    }
+    return render(request, "toms/returns/list.html", context)
+
+
+@login_required
+def review_list(request):
+    """Returns waiting for this person's decision, and those they decided recently."""
+    scope = _review_scope(request.user).select_related("organisation", "contract").annotate(
+        line_count=Count("lines"), flag_count=Count("lines", filter=~Q(lines__flag=""))
+    )
+    waiting = scope.filter(status=ReturnStatus.SUBMITTED).order_by("submitted_at")
+    decided = scope.filter(status__in=[ReturnStatus.APPROVED, ReturnStatus.CHANGES_REQUESTED]).order_by(
+        "-reviewed_at"
+    )[:20]
+    is_reviewer = request.user.is_icb_admin or Membership.objects.filter(
+        user=request.user, role__in=[Role.COMMISSIONER, Role.ADMIN], organisation__sector="public"
+    ).exists()
+    context = {"waiting": list(waiting), "decided": list(decided), "status_tags": STATUS_TAGS, "is_reviewer": is_reviewer}
+    return render(request, "toms/returns/review_list.html", context)
+
+
+# --- starting a return --------------------------------------------------------------------
+
+
+def _start_choices(organisations, today):
+    from commitments.models import Contract
+
+    subjects = []
+    contracts = Contract.objects.filter(supplier__in=organisations).select_related("supplier", "commissioner")
+    for contract in contracts:
+        label = f"{contract.reference}: {contract.title} (for {contract.commissioner.name})"
+        if len(organisations) > 1:
+            label = f"{contract.supplier.name} – {label}"
+        subjects.append((f"c{contract.pk}", label))
+    for organisation in organisations:
+        subjects.append((f"o{organisation.pk}", f"{organisation.name}: organisation-wide, outside any contract"))
+    quarter = Quarter.containing(today)
+    quarters = []
+    for _ in range(8):
+        quarters.append((f"{quarter.year}-{quarter.number}", _quarter_label(quarter)))
+        quarter = quarter.previous()
+    return subjects, quarters
+
+
+@login_required
+def start(request):
+    """Choose the contract (or organisation-wide) and quarter; opens the return in progress."""
+    from commitments.models import Contract
+
+    organisations = _reporting_organisations(request.user)
+    if not organisations:
+        raise PermissionDenied("Only organisation admins and reporters can make returns.")
+    subjects, quarters = _start_choices(organisations, dt.date.today())
+    data = request.POST if request.method == "POST" else None
+    initial = {"subject": request.GET.get("subject", ""), "quarter": request.GET.get("quarter", "")}
+    form = StartReturnForm(data, initial=initial, subjects=subjects, quarters=quarters)
+    if request.method == "POST" and form.is_valid():
+        kind, pk = form.cleaned_data["subject"][0], int(form.cleaned_data["subject"][1:])
+        year, number = (int(part) for part in form.cleaned_data["quarter"].split("-"))
+        by_pk = {o.pk: o for o in organisations}
+        if kind == "c":
+            contract = Contract.objects.filter(supplier__in=organisations).get(pk=pk)
+            organisation = by_pk[contract.supplier_id]
+        else:
+            contract, organisation = None, by_pk[pk]
+        try:
+            ret = rs.start_return(request.user, organisation, Quarter(year, number), contract)
+        except rs.ReturnError as exc:
+            form.add_error("quarter", str(exc))
+        else:
+            return redirect("toms:return-edit", ret.pk)
+    status = 400 if form.errors else 200
+    return render(request, "toms/returns/start.html", {"form": form}, status=status)
+
+
+# --- the return page (check, submit, review) ----------------------------------------------
+
+
+def _detail_context(request, ret, *, submit_form=None, review_form=None):
+    user = request.user
+    may_report = rs.can_report(user, ret.organisation)
+    may_review = rs.can_review(user, ret)
+    lines = list(with_value(ret.lines.select_related("measure")))
+    targets = targets_for(ret)
+    for line in lines:
+        line.shown_quantity = format_amount(line.measure, line.quantity)
+        line.target = targets.get(line.measure_id)
+    valued = [line.social_value for line in lines if line.social_value is not None]
+    sees_flags = may_review or user.is_icb
+    flagged = [line for line in lines if line.flag] if sees_flags else []
+    editable = ret.is_editable and may_report
+    context = {
+        "ret": ret,
+        "lines": lines,
+        "total_value": sum(valued) if valued else None,
+        "unvalued_count": len(lines) - len(valued),
+        "sources": sorted({line.proxy_source for line in lines if line.proxy_source}),
+        "flagged": flagged,
+        "sees_flags": sees_flags,
+        "evidence": list(ret.evidence.select_related("uploaded_by")),
+        "case_studies": list(ret.case_studies.all()),
+        "status_tag": STATUS_TAGS.get(ret.status, "grey"),
+        "deadline": deadline_of(ret.period) if ret.contract_id else None,
+        "may_report": may_report,
+        "may_review": may_review,
+        "editable": editable,
+        "can_submit": editable and bool(lines),
+        "can_decide": may_review and ret.status == ReturnStatus.SUBMITTED,
+        "can_amend": may_report and ret.status == ReturnStatus.APPROVED,
+        "open_amendment": None,
+        "replaced_by": None,
+        "submit_form": submit_form,
+        "review_form": review_form,
+    }
+    if ret.status == ReturnStatus.APPROVED:
+        context["open_amendment"] = ret.amendments.exclude(status=ReturnStatus.SUPERSEDED).exclude(
+            status=ReturnStatus.APPROVED
+        ).first()
+    if ret.status == ReturnStatus.SUPERSEDED:
+        context["replaced_by"] = ret.amendments.filter(status=ReturnStatus.APPROVED).first()
+    if context["can_submit"] and submit_form is None:
+        context["submit_form"] = SubmitForm(ret=ret, initial={"revision": ret.revision})
+    if context["can_decide"] and review_form is None:
+        context["review_form"] = ReviewForm()
+    context["errors"] = _form_errors(context["submit_form"], context["review_form"])
+    return context
+
+
+def _form_errors(*forms):
+    """(link, message) pairs for the error summary."""
+    errors = []
+    for form in forms:
+        if form is None or not form.is_bound:
+            continue
+        for name, field_errors in form.errors.items():
+            anchor = form[name].id_for_label if name in form.fields else ""
+            errors.extend((f"#{anchor}" if anchor else "", message) for message in field_errors)
+    return errors
+
+
+@login_required
+def detail(request, pk):
+    ret = _get_return(request.user, pk)
+    return render(request, "toms/returns/detail.html", _detail_context(request, ret))
+
+
+@login_required
+@require_POST
+def submit(request, pk):
+    ret = _get_return(request.user, pk)
+    _require_reporter(request.user, ret)
+    form = SubmitForm(request.POST, ret=ret)
+    if not form.is_valid():
+        return render(request, "toms/returns/detail.html", _detail_context(request, ret, submit_form=form), status=400)
+    try:
+        rs.submit(ret, request.user, attested=True, revision=form.cleaned_data["revision"])
+    except rs.ReturnError as exc:
+        messages.error(request, str(exc))
+    else:
+        who = ret.contract.commissioner.name if ret.contract_id else "the ICB"
+        messages.success(request, f"Return submitted. {who} has been told it is ready for review.")
+    return redirect("toms:return-detail", ret.pk)
+
+
+@login_required
+@require_POST
+def review(request, pk):
+    ret = _get_return(request.user, pk)
+    _require_reviewer(request.user, ret)
+    form = ReviewForm(request.POST)
+    decision = request.POST.get("decision")
+    if form.is_valid():
+        comment = form.cleaned_data["comment"]
+        try:
+            if decision == "approve":
+                rs.approve(ret, request.user, comment)
+                messages.success(request, "Return approved. Its figures now count towards the contract's progress.")
+            elif decision == "changes":
+                if not comment.strip():
+                    form.add_error("comment", "Say what needs to change, so that the supplier can put it right")
+                else:
+                    rs.request_changes(ret, request.user, comment)
+                    messages.success(request, "Changes requested. The supplier has been sent your comment.")
+            else:
+                form.add_error(None, "Choose to approve the return or to request changes")
+        except rs.ReturnError as exc:
+            messages.error(request, str(exc))
+    if form.errors:
+        return render(request, "toms/returns/detail.html", _detail_context(request, ret, review_form=form), status=400)
+    return redirect("toms:return-detail", ret.pk)
+
+
+@login_required
+@require_POST
+def amend(request, pk):
+    ret = _get_return(request.user, pk)
+    _require_reporter(request.user, ret)
+    try:
+        amendment = rs.amend(ret, request.user)
+    except rs.ReturnError as exc:
+        messages.error(request, str(exc))
+        return redirect("toms:return-detail", ret.pk)
+    messages.success(
+        request,
+        "Correction started with the approved figures. Change what needs correcting, then submit it for review; "
+        "the approved return keeps counting until the correction is approved.",
+    )
+    return redirect("toms:return-edit", amendment.pk)
+
+
+# --- the return form ----------------------------------------------------------------------
+
+
+def _edit_render(request, ret, formset, rows, *, revision, status=200, stale=None):
+    errors = []
+    for row in rows:
+        code = row.measure.code if row.measure else (typed(row.form, "measure") or "?")
+        for message in row.errors:
+            errors.append((f"#{row.form['quantity'].auto_id}", f"Line {row.number} ({code}): {message}"))
+        for name in ("quantity", "narrative"):
+            for message in row.form.errors.get(name, []):
+                errors.append((f"#{row.form[name].auto_id}", f"Line {row.number} ({code}): {message}"))
+    present = [row.measure.code for row in rows if row.measure]
+    last = ret.history.select_related("history_user").first()
+    context = {
+        "ret": ret,
+        "formset": formset,
+        "committed_rows": [row for row in rows if row.committed],
+        "other_rows": [row for row in rows if not row.committed],
+        "revision": revision,
+        "errors": errors,
+        "stale": stale,
+        "add_choices": measure_choices(exclude=present),
+        "last_saved": last,
+        "has_contract": bool(ret.contract_id),
+    }
+    return render(request, "toms/returns/edit.html", context, status=status)
+
+
+@login_required
+def edit(request, pk):
+    ret = _get_return(request.user, pk)
+    _require_reporter(request.user, ret)
+    if not ret.is_editable:
+        messages.error(request, f"This return is {ret.get_status_display().lower()} and cannot be changed.")
+        return redirect("toms:return-detail", ret.pk)
+    if request.method != "POST":
+        formset = LineFormSet(initial=initial_rows(ret))
+        return _edit_render(request, ret, formset, form_rows(formset, ret), revision=ret.revision)
+
+    try:
+        revision = int(request.POST.get("revision", ""))
+    except ValueError:
+        revision = 0  # a page without a revision is treated as stale
+    formset = LineFormSet(request.POST)
+    if not formset.management_form.is_valid():
+        messages.error(request, "The form was incomplete. Nothing was saved; here is the return as it was.")
+        return redirect("toms:return-edit", ret.pk)
+    rows = form_rows(formset, ret)
+    action = request.POST.get("action", "save")
+
+    if action == "add":
+        # Nothing is saved: the same page again, with what was typed and a row for the new measure.
+        initial = [{name: typed(row.form, name) for name in ("measure", "quantity", "narrative")} for row in rows]
+        code = (request.POST.get("add_measure") or "").strip()
+        present = {i["measure"].upper() for i in initial}
+        measure = Measure.objects.active().filter(code__iexact=code).first()
+        if measure and measure.code.upper() not in present:
+            initial.append({"measure": measure.code, "quantity": "", "narrative": ""})
+        formset = LineFormSet(initial=initial)
+        rows = form_rows(formset, ret)
+        if measure is None:
+            messages.error(request, "Choose a measure to add.")
+        return _edit_render(request, ret, formset, rows, revision=revision)
+
+    formset.is_valid()  # length limits on what was typed
+    if any(form.errors for form in formset.forms):
+        return _edit_render(request, ret, formset, rows, revision=revision, status=400)
+    lines, sources = lines_from(rows)
+    try:
+        rs.save_draft(ret, request.user, lines, revision=revision)
+    except rs.StaleReturnError as exc:
+        ret.refresh_from_db()
+        stale = what_changed_meanwhile(ret, rows, str(exc))
+        return _edit_render(request, ret, formset, rows, revision=ret.revision, status=409, stale=stale)
+    except rs.ReturnValidationError as exc:
+        for error in exc.errors:
+            row = sources[error.line - 1]
+            if error.field in ("quantity", "narrative"):
+                row.form.add_error(error.field, error.message)
+            else:
+                row.errors.append(error.message)
+        return _edit_render(request, ret, formset, rows, revision=revision, status=400)
+    except rs.ReturnError as exc:
+        messages.error(request, str(exc))
+        return redirect("toms:return-detail", ret.pk)
+    if action == "continue":
+        messages.success(request, "Figures saved. Check them, add evidence, then submit the return.")
+        return redirect("toms:return-detail", ret.pk)
+    messages.success(request, f"Draft saved at {timezone.localtime():%H:%M}.")
+    return redirect("toms:return-edit", ret.pk)
+
+
+# --- the audit history --------------------------------------------------------------------
+
+RETURN_FIELDS = {"status": "Status", "attested": "Attested", "review_comment": "Reviewer's comment"}
+LINE_FIELDS = {"quantity": "quantity", "narrative": "narrative", "flag": "flag for the reviewer"}
+
+
+def _short(text, limit=140):
+    text = " ".join(str(text or "").split())
+    return f"“{text[: limit - 1]}…”" if len(text) > limit else (f"“{text}”" if text else "(blank)")
+
+
+def _return_event(record, previous):
+    if previous is None:
+        if record.amendment_of_id:
+            return [f"Started a correction of return {record.amendment_of_id}"]
+        return ["Started the return"]
+    changes = []
+    delta = record.diff_against(previous, included_fields=list(RETURN_FIELDS))
+    for change in delta.changes:
+        if change.field == "status":
+            old, new = ReturnStatus(change.old).label, ReturnStatus(change.new).label
+            changes.append(f"Status: {old} → {new}")
+        elif change.field == "attested":
+            changes.append("Confirmed the figures belong only to this return" if change.new else "Attestation cleared")
+        else:
+            changes.append(f"{RETURN_FIELDS[change.field]}: {_short(change.new)}")
+    if not changes and record.revision != previous.revision:
+        changes.append(f"Saved the draft (revision {record.revision})")
+    return changes
+
+
+def _line_event(record, previous):
+    measure = record.measure
+    if record.history_type == "+":
+        text = f"Added {measure.code}: {format_amount(measure, record.quantity)}"
+        return [text + (f", narrative {_short(record.narrative, 80)}" if record.narrative else "")]
+    if record.history_type == "-":
+        return [f"Removed {measure.code} (was {format_amount(measure, record.quantity)})"]
+    if previous is None:
+        return [f"Changed {measure.code}"]
+    changes = []
+    for change in record.diff_against(previous, included_fields=list(LINE_FIELDS)).changes:
+        if change.field == "quantity":
+            old, new = format_amount(measure, change.old), format_amount(measure, change.new)
+            changes.append(f"{measure.code}: {old} → {new}")
+        else:
+            old, new = _short(change.old, 60), _short(change.new, 60)
+            changes.append(f"{measure.code}: {LINE_FIELDS[change.field]} {old} → {new}")
+    return changes
+
+
+def _case_study_event(record, previous):
+    if record.history_type == "+":
+        return [f"Added the case study {_short(record.title, 80)}"]
+    if record.history_type == "-":
+        return [f"Removed the case study {_short(record.title, 80)}"]
+    return [f"Changed the case study {_short(record.title, 80)}"]
+
+
+def _events(records, describe):
+    previous, events = {}, []
+    for record in records:
+        changes = describe(record, previous.get(record.id))
+        previous[record.id] = record
+        if changes:
+            events.append({"when": record.history_date, "who": record.history_user, "changes": changes})
+    return events
+
+
+@login_required
+def history(request, pk):
+    ret = _get_return(request.user, pk)
+    order = ("history_date", "history_id")
+    events = _events(ret.history.select_related("history_user").order_by(*order), _return_event)
+    events += _events(
+        ReturnLine.history.filter(return_obj_id=ret.pk).select_related("history_user", "measure").order_by(*order),
+        _line_event,
+    )
+    events += _events(
+        CaseStudy.history.filter(return_obj_id=ret.pk).select_related("history_user").order_by(*order),
+        _case_study_event,
+    )
+    for item in ret.evidence.select_related("uploaded_by"):
+        events.append({"when": item.uploaded_at, "who": item.uploaded_by, "changes": [f"Uploaded the file {item.name}"]})
+    events.sort(key=lambda e: e["when"], reverse=True)
+    return render(request, "toms/returns/history.html", {"ret": ret, "events": _grouped(events)})
+
+
+def _grouped(events):
+    """One entry for what one person did at once: a saved draft is its lines and its revision."""
+    groups = []
+    for event in events:
+        last = groups[-1] if groups else None
+        if last and last["who"] == event["who"] and (last["first"] - event["when"]).total_seconds() < 2:
+            last["changes"] += event["changes"]
+            last["first"] = event["when"]
+        else:
+            groups.append({**event, "changes": list(event["changes"]), "first": event["when"]})
+    return groups
+
+
+# --- evidence and case studies ------------------------------------------------------------
+
+
+def _editable_for_evidence(request, pk):
+    ret = _get_return(request.user, pk)
+    _require_reporter(request.user, ret)
+    if not ret.is_editable:
+        messages.error(request, f"This return is {ret.get_status_display().lower()} and cannot be changed.")
+        return ret, redirect("toms:return-detail", ret.pk)
+    return ret, None
+
+
+@login_required
+def add_evidence(request, pk):
+    ret, refused = _editable_for_evidence(request, pk)
+    if refused:
+        return refused
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            item = evidence_services.add_evidence(
+                ret, request.user, form.cleaned_data["file"], form.cleaned_data["description"]
+            )
+        except evidence_services.EvidenceError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, f"{item.name} added to the return's evidence.")
+            return redirect(reverse("toms:return-detail", args=[ret.pk]) + "#evidence")
+    status = 400 if form.errors else 200
+    return render(request, "toms/returns/evidence_add.html", {"ret": ret, "form": form}, status=status)
+
+
+@login_required
+def download_evidence(request, pk, evidence_pk):
+    ret = _get_return(request.user, pk)
+    item = ret.evidence.filter(pk=evidence_pk).first()
+    if item is None:
+        raise Http404("No such file on this return.")
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The file is missing from storage.") from None
+    # Always a download, never shown inline, whatever the file claims to be.
+    return FileResponse(handle, as_attachment=True, filename=item.name, content_type=item.content_type)
+
+
+@login_required
+@require_POST
+def delete_evidence(request, pk, evidence_pk):
+    ret, refused = _editable_for_evidence(request, pk)
+    if refused:
+        return refused
+    try:
+        item = evidence_services.delete_evidence(ret, request.user, evidence_pk)
+    except evidence_services.EvidenceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{item.name} removed from the return.")
+    return redirect(reverse("toms:return-detail", args=[ret.pk]) + "#evidence")
+
+
+@login_required
+def add_case_study(request, pk):
+    ret, refused = _editable_for_evidence(request, pk)
+    if refused:
+        return refused
+    form = CaseStudyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence_services.add_case_study(ret, request.user, **form.cleaned_data)
+        except evidence_services.EvidenceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Case study “{form.cleaned_data['title']}” added.")
+            return redirect(reverse("toms:return-detail", args=[ret.pk]) + "#case-studies")
+    status = 400 if form.errors else 200
+    return render(request, "toms/returns/case_study_add.html", {"ret": ret, "form": form}, status=status)
+
+
+@login_required
+@require_POST
+def delete_case_study(request, pk, case_pk):
+    ret, refused = _editable_for_evidence(request, pk)
+    if refused:
+        return refused
+    try:
+        case_study = evidence_services.delete_case_study(ret, request.user, case_pk)
+    except evidence_services.EvidenceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Case study “{case_study.title}” removed.")
+    return redirect(reverse("toms:return-detail", args=[ret.pk]) + "#case-studies")
