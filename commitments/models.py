@@ -28,7 +28,7 @@ class ContractQuerySet(models.QuerySet):
         from charter.models import Membership, Role
 
         orgs = Membership.objects.filter(user=user, role__in=[Role.COMMISSIONER, Role.ADMIN]).values("organisation_id")
-        return self.filter(commissioner__in=orgs)
+        return self.filter(commissioner__in=orgs, commissioner__sector="public")
 
     def live_in(self, quarter):
         return self.filter(start_date__lte=quarter.end, end_date__gte=quarter.start)

@@ -21,8 +21,7 @@ from commitments.models import Contract
 from commitments.selectors import contract_progress, get_contract_for
 from commitments.services import ContractError, can_commission_for, record_contract
 from toms.due import returns_due
-from toms.models import Return, ReturnLine, ReturnStatus
-from toms.return_forms import LEVEL_KINDS
+from toms.models import Return, ReturnStatus
 
 
 def _commissioning_organisations(user):
@@ -120,24 +119,6 @@ def commitments_edit(request, pk):
 
 def _progress_rows(contract):
     rows = contract_progress(contract)
-    # A percentage or a yes/no is a level, not an amount: summing quarters means nothing, so
-    # "delivered" for those is the latest approved quarter's figure.
-    levels = [row for row in rows if row.measure.value_kind in LEVEL_KINDS]
-    if levels:
-        latest = {}
-        for measure_id, quantity in (
-            ReturnLine.objects.filter(
-                return_obj__contract=contract,
-                return_obj__status=ReturnStatus.APPROVED,
-                measure__in=[row.measure.pk for row in levels],
-            )
-            .order_by("measure", "-return_obj__year", "-return_obj__quarter")
-            .values_list("measure", "quantity")
-        ):
-            latest.setdefault(measure_id, quantity)
-        for row in levels:
-            row.delivered = latest.get(row.measure.pk, row.delivered)
-            row.is_level = True
     for row in rows:
         m = row.measure
         row.committed_text = charts.amount(m, row.committed) if row.committed is not None else None

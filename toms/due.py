@@ -22,10 +22,11 @@ class DueReturn:
     quarter: Quarter
     deadline: dt.date
     ret: object  # the return in progress, or None
+    today: dt.date
 
     @property
     def overdue(self):
-        return self.deadline < dt.date.today()
+        return self.deadline < self.today
 
     @property
     def state(self):
@@ -66,6 +67,6 @@ def returns_due(organisations, *, today=None, lookback_quarters=4):
         while quarter <= last_ended and quarter.start <= contract.end_date:
             ret = returns.get((contract.pk, quarter.year, quarter.number))
             if ret is None or ret.status not in DONE:
-                due.append(DueReturn(contract.supplier, contract, quarter, deadline_of(quarter), ret))
+                due.append(DueReturn(contract.supplier, contract, quarter, deadline_of(quarter), ret, today))
             quarter = quarter.next()
     return sorted(due, key=lambda d: (d.deadline, d.contract.reference))

@@ -5,7 +5,7 @@ who may act and from which state, and raises ReturnError with a message for peop
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -167,12 +167,9 @@ def _flags(ret, parsed):
     highest = {row["measure"]: row["highest"] for row in earlier}
     committed = {}
     if ret.contract_id:
-        committed = {
-            row["measure"]: row["total"]
-            for row in ret.contract.commitments.filter(measure__in=codes, financial_year__isnull=True)
-            .values("measure")
-            .annotate(total=Sum("target_quantity"))
-        }
+        from commitments.selectors import committed_totals
+
+        committed = committed_totals(ret.contract, codes)
     return {
         m.pk: unusual_flag(m, q, previous_highest=highest.get(m.pk), committed=committed.get(m.pk))
         for m, q, _ in parsed
@@ -193,8 +190,8 @@ def save_draft(ret, user, lines, *, revision):
         raise ReturnError(f"This return is {ret.get_status_display().lower()} and cannot be changed.")
     if int(revision) != ret.revision:
         raise StaleReturnError(
-            "Someone else saved this return after you opened it. Nothing you entered was saved; "
-            "open the return again to see their changes, then make yours."
+            "Someone else saved this return after you opened it, so your changes were not saved. "
+            "Check what they changed, then save yours again."
         )
     parsed = validate_lines(ret, lines)
     flags = _flags(ret, parsed)

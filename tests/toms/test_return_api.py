@@ -352,8 +352,8 @@ def test_a_stale_revision_answers_409_and_changes_nothing(draft, reporter, contr
     second = api(colleague).put(url(draft), {"revision": 1, "lines": [{"measure": "NT1", "quantity": "9"}]}, format="json")
     assert second.status_code == 409
     assert second.json() == {
-        "detail": "Someone else saved this return after you opened it. Nothing you entered was saved; "
-        "open the return again to see their changes, then make yours.",
+        "detail": "Someone else saved this return after you opened it, so your changes were not saved. "
+        "Check what they changed, then save yours again.",
         "revision": 2,
     }
     assert lines_of(draft) == {"NT1": Decimal(2)}

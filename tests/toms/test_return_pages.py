@@ -203,7 +203,7 @@ def test_a_stale_save_from_a_second_person_is_refused_and_keeps_what_they_typed(
     refused = post_lines(second, draft, [("NT1", "5", "second person's words"), ("NT17", "", "")], revision=opened)
     assert refused.status_code == 409
     html = refused.text
-    assert "Someone else saved this return after you opened it. Nothing you entered was saved" in html
+    assert "Someone else saved this return after you opened it, so your changes were not saved" in html
     assert 'value="5"' in html and "second person&#x27;s words" in html
     assert "Now saved by someone else: <strong>2 FTE</strong>" in html
     assert "Now saved by someone else: <strong>40 hours</strong>" in html

@@ -118,3 +118,33 @@ def test_no_reminder_once_submitted(measures, settings):
 def test_the_reminder_runs_on_a_schedule(settings):
     assert settings.CELERY_BEAT_SCHEDULE["return-reminders"]["task"] == "toms.tasks.send_return_reminders"
     assert Quarter(2025, 3).end == dt.date(2025, 12, 31)
+
+
+def test_whole_contract_and_yearly_commitments_are_not_added_together(measures):
+    from commitments.selectors import committed_totals
+
+    contract = ContractFactory()
+    Commitment.objects.create(contract=contract, measure=measures["NT17"], target_quantity=500)
+    Commitment.objects.create(contract=contract, measure=measures["NT17"], target_quantity=200, financial_year=2025)
+    Commitment.objects.create(contract=contract, measure=measures["NT1"], target_quantity=4, financial_year=2025)
+    Commitment.objects.create(contract=contract, measure=measures["NT1"], target_quantity=6, financial_year=2026)
+    assert committed_totals(contract) == {measures["NT17"].pk: Decimal(500), measures["NT1"].pk: Decimal(10)}
+
+
+def test_percentages_show_the_latest_quarter_not_a_sum(measures):
+    contract = ContractFactory()
+    Commitment.objects.create(contract=contract, measure=measures["NT41"], target_quantity=100)
+    for quarter, level in ((1, "80"), (2, "95")):
+        ret = ApprovedReturnFactory(contract=contract, quarter=quarter)
+        ReturnLine.objects.create(return_obj=ret, measure=measures["NT41"], quantity=Decimal(level))
+    (row,) = contract_progress(contract)
+    assert row.is_level and row.delivered == Decimal("95") and row.percent == Decimal("95")
+
+
+def test_overdue_is_judged_on_the_day_asked(measures, settings):
+    settings.RETURN_DEADLINE_DAYS = 30
+    contract = ContractFactory(start_date=dt.date(2025, 4, 1), end_date=dt.date(2026, 3, 31))
+    (item,) = list(returns_due([contract.supplier], today=dt.date(2025, 7, 15)))
+    assert str(item.quarter) == "2025/26 Q1" and not item.overdue and item.state == "Due"
+    (item,) = list(returns_due([contract.supplier], today=dt.date(2025, 8, 1)))
+    assert item.overdue and item.state == "Overdue"
