@@ -14,6 +14,7 @@ urlpatterns = [
     path("returns/", return_views.return_list, name="return-list"),
     path("returns/review/", return_views.review_list, name="review-list"),
     path("returns/start/", return_views.start, name="return-start"),
+    path("returns/upload/", spreadsheet_views.bulk_upload, name="bulk-upload"),
     path("returns/<int:pk>/", return_views.detail, name="return-detail"),
     path("returns/<int:pk>/edit/", return_views.edit, name="return-edit"),
     path("returns/<int:pk>/submit/", return_views.submit, name="return-submit"),
