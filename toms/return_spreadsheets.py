@@ -22,13 +22,13 @@ from toms.models import Measure, Return, ReturnStatus, ValueKind
 from toms.models.returns import EDITABLE_RETURN_STATUSES, OPEN_RETURN_STATUSES
 from toms.periods import Quarter
 from toms.return_services import (
+    DraftBatch,
     LineInput,
     ReturnError,
     ReturnValidationError,
     StaleReturnError,
     can_report,
     save_draft,
-    start_return,
     validate_lines,
 )
 from toms.spreadsheets import RowError, SpreadsheetError, escape_cell, read_table, unescape_cell
@@ -504,16 +504,24 @@ def import_returns(user, organisation, uploaded, *, today=None):
     # transaction that is rolled back if any group, or any row above, has a problem.
     created = updated = count = 0
     with transaction.atomic():
+        # One batch: permission, measures, earlier figures and targets read once; the returns
+        # are created, locked and saved in bulk. The lines are checked by the same rules as
+        # everywhere (validate_lines), group by group.
+        batch = DraftBatch(user, organisation)
+        plans = []
+        try:
+            started = batch.start_many([(group.quarter, group.contract) for group, _ in ready], today=today)
+            locked = batch.lock(started.values())
+        except ReturnError as exc:
+            errors.append(RowError(ready[0][0].rows[0] if ready else 0, "", str(exc)))
+            ready, locked = [], {}
         for group, is_open in ready:
+            key = (group.contract.pk if group.contract else None, group.quarter.year, group.quarter.number)
+            ret = locked[started[key].pk]
             try:
-                ret = start_return(user, organisation, group.quarter, group.contract, today=today)
-                save_draft(ret, user, group.lines, revision=ret.revision)
+                plans.append(batch.plan(ret, group.lines, revision=ret.revision))
             except ReturnValidationError as exc:
                 errors.extend(_map_line_errors(exc.errors, group.rows))
-                continue
-            except StaleReturnError:
-                message = "Someone saved this return while the file was being imported; upload the file again."
-                errors.append(RowError(group.rows[0], "", message))
                 continue
             except ReturnError as exc:
                 errors.append(RowError(group.rows[0], "", f"{exc} ({_row_span(group.rows)})"))
@@ -523,6 +531,8 @@ def import_returns(user, organisation, uploaded, *, today=None):
             else:
                 created += 1
             count += len(group.lines)
+        if not errors:
+            batch.apply(plans)
         if errors:
             transaction.set_rollback(True)
     if errors:

@@ -397,7 +397,9 @@ def test_who_may_not_act_gets_403_with_the_services_message(contract, reporter, 
     assert api(viewer).get(url(draft)).status_code == 200
     refused = api(viewer).put(url(draft), {"revision": 1, "lines": []}, format="json")
     assert refused.status_code == 403
-    assert refused.json() == {"detail": "Only the organisation's admins and reporters can change its returns."}
+    assert refused.json() == {
+        "detail": f"Only {contract.supplier.name}'s admins and reporters can make or change its returns."
+    }
     assert api(viewer).post(RETURNS, start_body(contract), format="json").status_code == 403
     # the commissioner can see it, but neither fills it in nor submits it
     assert api(reviewer).put(url(draft), {"revision": 1, "lines": []}, format="json").status_code == 403
