@@ -499,3 +499,10 @@ def test_the_review_list_takes_a_fixed_number_of_queries(contract, reviewer, mea
     client = as_user(reviewer)
     with django_assert_max_num_queries(10):
         assert client.get(reverse("toms:review-list")).status_code == 200
+
+
+def test_the_returns_page_links_to_the_bulk_upload(client, framework):
+    from tests.factories import MembershipFactory
+
+    client.force_login(MembershipFactory(role="reporter").user)
+    assert reverse("toms:bulk-upload") in client.get(reverse("toms:return-list")).text
