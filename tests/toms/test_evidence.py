@@ -12,7 +12,7 @@ from django.urls import reverse
 from charter.models import Role
 from tests.factories import ApprovedReturnFactory, ContractFactory, DraftReturnFactory, MembershipFactory
 from toms import evidence
-from toms.models import CaseStudy, Evidence
+from toms.models import CaseStudy, Evidence, Return
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +167,8 @@ def test_uploading_through_the_page(draft, reporter):
 def test_download_is_an_attachment_for_those_who_may_see_the_return(draft, reporter, reviewer, stranger):
     item = evidence.add_evidence(draft, reporter, upload("payroll.pdf", PDF))
     url = reverse("toms:evidence-download", args=[draft.pk, item.pk])
+    assert client_for(reviewer).get(url).status_code == 404  # a draft is the supplier's own until submitted
+    Return.objects.filter(pk=draft.pk).update(status="changes_requested")
     for user in (reporter, reviewer):
         response = client_for(user).get(url)
         assert response.status_code == 200
@@ -195,6 +197,7 @@ def test_a_reporter_of_another_organisation_gets_404_for_evidence(draft, reporte
 
 
 def test_the_commissioner_may_read_but_not_add(draft, reviewer):
+    Return.objects.filter(pk=draft.pk).update(status="changes_requested")  # sent back: editable, and theirs to see
     client = client_for(reviewer)
     assert client.get(reverse("toms:return-detail", args=[draft.pk])).status_code == 200
     assert client.post(reverse("toms:evidence-add", args=[draft.pk]), {"file": upload("x.pdf", PDF)}).status_code == 403

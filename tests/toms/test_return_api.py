@@ -401,9 +401,13 @@ def test_who_may_not_act_gets_403_with_the_services_message(contract, reporter, 
         "detail": f"Only {contract.supplier.name}'s admins and reporters can make or change its returns."
     }
     assert api(viewer).post(RETURNS, start_body(contract), format="json").status_code == 403
-    # the commissioner can see it, but neither fills it in nor submits it
+    # a supplier's draft is not the commissioner's to see; sent back for changes, they see it but
+    # neither fill it in nor submit it
+    assert api(reviewer).put(url(draft), {"revision": 1, "lines": []}, format="json").status_code == 404
+    Return.objects.filter(pk=draft.pk).update(status=ReturnStatus.CHANGES_REQUESTED)
     assert api(reviewer).put(url(draft), {"revision": 1, "lines": []}, format="json").status_code == 403
     assert api(reviewer).post(url(draft, "submit"), {"attested": True}, format="json").status_code == 403
+    Return.objects.filter(pk=draft.pk).update(status=ReturnStatus.DRAFT)
     # a reporter does not review their own return; nor does an ICB analyst
     rs.save_draft(draft, reporter, [rs.LineInput("NT1", "1")], revision=1)
     rs.submit(draft, reporter, attested=True)

@@ -332,6 +332,11 @@ def test_each_action_is_offered_and_accepted_only_in_its_states(
     ReturnLine.objects.create(return_obj=ret, measure=measures["NT1"], quantity=1)
     who, call = ACTIONS[action]
     client = as_user(reporter if who == "reporter" else reviewer)
+    if who == "reviewer" and status == "draft":  # the supplier's draft: not the commissioner's to see
+        assert client.get(reverse("toms:return-detail", args=[ret.pk])).status_code == 404
+        assert call(client, ret).status_code == 404
+        assert Return.objects.get(pk=ret.pk).status == status
+        return
     page = detail(client, ret)
     buttons = {
         "save": "Change the figures",
@@ -359,7 +364,9 @@ def test_each_action_is_offered_and_accepted_only_in_its_states(
      ("reporter", "approve"), ("reporter", "request_changes"), ("viewer", "save"), ("viewer", "submit")],
 )
 def test_people_who_can_see_but_not_act_get_403(contract, reporter, reviewer, viewer, measures, who, action):
-    status = "submitted" if action in ("approve", "request_changes") else "approved" if action == "amend" else "draft"
+    # a commissioner sees a return once submitted: one sent back for changes is editable and visible
+    editable = "changes_requested" if who == "reviewer" else "draft"
+    status = "submitted" if action in ("approve", "request_changes") else "approved" if action == "amend" else editable
     ret = DraftReturnFactory(contract=contract, status=status)
     ReturnLine.objects.create(return_obj=ret, measure=measures["NT1"], quantity=1)
     client = as_user({"reporter": reporter, "reviewer": reviewer, "viewer": viewer}[who])

@@ -423,6 +423,8 @@ def test_a_reporter_of_another_organisation_gets_404(client, draft, outsider):
 def test_the_commissioner_can_download_but_not_upload(client, draft, contract):
     reviewer = MembershipFactory(organisation=contract.commissioner, role=Role.COMMISSIONER).user
     client.force_login(reviewer)
+    assert client.get(reverse("toms:return-template", args=[draft.pk])).status_code == 404  # drafts are private
+    Return.objects.filter(pk=draft.pk).update(status="changes_requested")
     assert client.get(reverse("toms:return-template", args=[draft.pk])).status_code == 200
     assert client.get(reverse("toms:return-export-csv", args=[draft.pk])).status_code == 200
     assert client.get(reverse("toms:return-upload", args=[draft.pk])).status_code == 403

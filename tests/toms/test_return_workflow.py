@@ -275,3 +275,13 @@ def test_a_blank_measure_code_is_named(draft, reporter):
     with pytest.raises(rs.ReturnValidationError) as caught:
         rs.save_draft(draft, reporter, [L("", "1")], revision=1)
     assert str(caught.value.errors[0]) == "Line 1 (?): Give the measure code, like NT14."
+
+
+def test_commissioners_see_returns_once_submitted_not_drafts(contract, reporter, reviewer, draft):
+    assert not Return.objects.for_user(reviewer).filter(pk=draft.pk).exists()
+    assert Return.objects.for_user(reporter).filter(pk=draft.pk).exists()
+    rs.save_draft(draft, reporter, [L("NT1", "2")], revision=1)
+    rs.submit(draft, reporter, attested=True)
+    assert Return.objects.for_user(reviewer).filter(pk=draft.pk).exists()
+    rs.request_changes(draft, reviewer, "More detail please")
+    assert Return.objects.for_user(reviewer).filter(pk=draft.pk).exists()  # sent back: still theirs to follow

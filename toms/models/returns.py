@@ -28,7 +28,7 @@ EDITABLE_RETURN_STATUSES = [ReturnStatus.DRAFT, ReturnStatus.CHANGES_REQUESTED]
 
 class ReturnQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Returns a person may see: their organisations' own, those on contracts their
+        """Returns a person may see: their organisations' own, those submitted on contracts their
         organisation commissions, or all for the ICB."""
         from charter.models import Organisation
 
@@ -37,7 +37,10 @@ class ReturnQuerySet(models.QuerySet):
         if user.is_icb:
             return self.all()
         mine = Organisation.objects.for_user(user).values("pk")
-        return self.filter(Q(organisation__in=mine) | Q(contract__commissioner__in=mine))
+        # A commissioner sees a supplier's return once it has been submitted, not its drafts.
+        return self.filter(
+            Q(organisation__in=mine) | (Q(contract__commissioner__in=mine) & ~Q(status=ReturnStatus.DRAFT))
+        )
 
     def in_quarter(self, quarter):
         return self.filter(year=quarter.year, quarter=quarter.number)
