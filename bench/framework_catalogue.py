@@ -24,7 +24,6 @@ import platform
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -32,6 +31,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from bench._common import configure_environment, database_description  # noqa: E402
 
 PAGES = [
     ("catalogue page", "/framework/", "text/html"),
@@ -49,19 +50,6 @@ def parse_args():
     return parser.parse_args()
 
 
-def configure_environment():
-    """Point Django at DATABASE_URL, or at a SQLite file in a new temporary directory."""
-    tmpdir = Path(tempfile.mkdtemp(prefix="sv-bench-"))
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmpdir / 'socialvalue.sqlite3'}"
-    # The development configuration (no SECRET_KEY needed); requests then run with DEBUG off
-    # as in production, because setup_test_environment(debug=False) switches it off.
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("AXES_ENABLED", "false")
-    return tmpdir
-
-
 def ms(seconds):
     return f"{seconds * 1000:8.1f} ms"
 
@@ -75,19 +63,6 @@ def timed(func):
         result = func()
         elapsed = time.perf_counter() - started
     return result, elapsed, len(queries)
-
-
-def database_description(connection):
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            version = cursor.fetchone()[0]
-        return f"PostgreSQL {version}, database {connection.settings_dict['NAME']}"
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version}, file {connection.settings_dict['NAME']}"
-    return connection.vendor
 
 
 def bench_load_framework():

@@ -27,7 +27,6 @@ import os
 import platform
 import shutil
 import sys
-import tempfile
 import time
 import tracemalloc
 import warnings
@@ -36,6 +35,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from bench._common import configure_environment, database_description  # noqa: E402
 
 
 def parse_args():
@@ -47,29 +48,6 @@ def parse_args():
     parser.add_argument("--lines", type=int, default=5000, help="lines in the file (default 5000)")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database afterwards")
     return parser.parse_args()
-
-
-def configure_environment():
-    tmpdir = Path(tempfile.mkdtemp(prefix="sv-bench-"))
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmpdir / 'socialvalue.sqlite3'}"
-    os.environ.setdefault("DEBUG", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("AXES_ENABLED", "false")
-    return tmpdir
-
-
-def database_description(connection):
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            version = cursor.fetchone()[0]
-        return f"PostgreSQL {version}, database {connection.settings_dict['NAME']}"
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version}, file {connection.settings_dict['NAME']}"
-    return connection.vendor
 
 
 def make_people(contract_count):

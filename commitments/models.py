@@ -21,15 +21,6 @@ class ContractQuerySet(models.QuerySet):
         mine = Organisation.objects.for_user(user).values("pk")
         return self.filter(Q(commissioner__in=mine) | Q(supplier__in=mine))
 
-    def commissioned_by(self, user):
-        """Contracts a person may manage and review: their organisation commissions them."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        from charter.models import Membership, Role
-
-        orgs = Membership.objects.filter(user=user, role__in=[Role.COMMISSIONER, Role.ADMIN]).values("organisation_id")
-        return self.filter(commissioner__in=orgs, commissioner__sector="public")
-
     def live_in(self, quarter):
         return self.filter(start_date__lte=quarter.end, end_date__gte=quarter.start)
 

@@ -5,6 +5,8 @@ Every view that names a contract starts with ``get_contract_for`` (404 for anyon
 it); changing one needs the commissioner's role there (403 otherwise).
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -51,6 +53,7 @@ def contract_list(request):
     page = Paginator(contracts, 25).get_page(request.GET.get("page"))
     context = {
         "page": page,
+        "query_string": urlencode({"q": query}) if query else "",
         "query": query,
         "can_record": bool(_commissioning_organisations(request.user)),
     }

@@ -460,6 +460,3 @@ def amend(ret, user):
     )
     return amendment
 
-
-def quarter_of(ret):
-    return Quarter(ret.year, ret.quarter)

@@ -8,6 +8,7 @@ translate HTTP to and from them.
 """
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -128,8 +129,9 @@ def return_list(request):
     page = Paginator(returns, 25).get_page(request.GET.get("page"))
     context = {
         "due": due,
-        "overdue_count": sum(1 for d in due if d.deadline < today),
+        "overdue_count": sum(1 for d in due if d.overdue),
         "page": page,
+        "query_string": urlencode({"status": status}) if status in ReturnStatus.values else "",
         "status": status,
         "statuses": ReturnStatus.choices,
         "status_tags": STATUS_TAGS,

@@ -105,10 +105,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         membership = self.memberships.filter(organisation=organisation).first()
         return membership.role if membership else None
 
-    @property
-    def is_commissioner(self):
-        return self.memberships.filter(role=Role.COMMISSIONER).exists()
-
 
 class Sector(models.TextChoices):
     PUBLIC = "public", "Public sector"

@@ -204,3 +204,9 @@ def test_icb_signatures_page_and_moderation(
     from django.core import mail
 
     assert mail.outbox and mail.outbox[-1].to == [register["pending"].signatory_email]
+
+
+def test_count_tables_link_to_their_filters(client, register):
+    text = client.get(reverse("charter:register")).text
+    assert 'href="?place=wirral"' in text and 'href="?sector=vcfse"' in text
+    assert "By place" in text and "By sector" in text

@@ -286,3 +286,16 @@ def test_a_percentage_is_the_latest_quarter_not_a_sum(reporter, contract, measur
     assert "90%" in row and "latest quarter" in row and "170%" not in row
     svg = client_for(reporter).get(reverse("commitments:progress-chart", args=[contract.pk])).content.decode()
     assert "NT41: 90% delivered of 100% committed (90%)" in svg
+
+
+def test_paging_through_contracts_keeps_the_search(client, icb_analyst):
+    from tests.factories import ContractFactory
+
+    for n in range(30):
+        ContractFactory(title=f"Catering lot {n}")
+    ContractFactory(title="Cleaning")
+    client.force_login(icb_analyst)
+    first = client.get(reverse("commitments:contract-list"), {"q": "catering"})
+    assert "q=catering&amp;page=2" in first.text
+    second = client.get(reverse("commitments:contract-list"), {"q": "catering", "page": 2})
+    assert len(second.context["page"].object_list) == 5 and "Cleaning" not in second.text

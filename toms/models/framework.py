@@ -91,11 +91,6 @@ class Measure(models.Model):
     def theme(self):
         return self.outcome.theme
 
-    @property
-    def unit_label(self):
-        """How to write a quantity of this measure, e.g. 'hours' or '£'."""
-        return self.unit
-
 
 class ProxyValue(models.Model):
     """£ of social value per unit of a measure in one financial year, with where it comes from."""
