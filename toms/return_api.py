@@ -19,7 +19,6 @@ person may not see answers 404, whatever the method. How refusals map to status 
 """
 
 from django import forms
-from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse as django_reverse
@@ -608,30 +607,10 @@ class ReturnViewSet(FilterErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMod
         if problem:
             return problem
         organisation, contract, quarter = data["organisation"], data["contract"], data["quarter"]
-        raced = False
         try:
-            with transaction.atomic():
-                # One start at a time per organisation, so that "was it open already?" and
-                # start_return's own check-then-insert see a concurrent request's return. NO KEY
-                # UPDATE: rows that merely reference the organisation are still written meanwhile.
-                list(Organisation.objects.select_for_update(no_key=True).filter(pk=organisation.pk).values_list("pk"))
-                open_before = set(
-                    Return.objects.filter(
-                        organisation=organisation, contract=contract, year=quarter.year, quarter=quarter.number,
-                        status__in=OPEN_RETURN_STATUSES,
-                    ).values_list("pk", flat=True)
-                )
-                try:
-                    ret = rs.start_return(request.user, organisation, quarter, contract)
-                except IntegrityError:
-                    # Another channel (the web form, a spreadsheet) inserted the same return between
-                    # start_return's check and its insert, and the database's one-open-return
-                    # constraint refused ours. Asked again, the service finds theirs.
-                    raced = True
-                    ret = rs.start_return(request.user, organisation, quarter, contract)
+            ret, created = rs.start_or_get_return(request.user, organisation, quarter, contract)
         except rs.ReturnError as exc:
             return _refusal(exc, permitted=rs.can_report(request.user, organisation))
-        created = not raced and ret.pk not in open_before
         return self._represent(ret, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     # -- save the lines ----------------------------------------------------------------------

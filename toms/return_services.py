@@ -112,7 +112,8 @@ class DraftBatch:
         return self._measures
 
     def start(self, quarter, contract=None, *, today=None):
-        """The open return for this contract (or none) and quarter, created if there is none."""
+        """The open return for this contract (or none) and quarter, created if there is none,
+        and whether it was created now: ``(return, created)``, like ``get_or_create``."""
         organisation = self.organisation
         if contract is not None and contract.supplier_id != organisation.pk:
             raise ReturnError(f"{organisation.name} is not the supplier on contract {contract.reference}.")
@@ -127,15 +128,15 @@ class DraftBatch:
         )
         open_return = next((r for r in current if r.status in OPEN_RETURN_STATUSES), None)
         if open_return:
-            return open_return
+            return open_return, False
         if current:
             raise ReturnError(f"The return for {quarter} is approved; to correct it, start an amendment.")
         try:
             with transaction.atomic():  # a savepoint: two people may start the same return at once
-                return Return.objects.create(**key, created_by=self.user)
+                return Return.objects.create(**key, created_by=self.user), True
         except IntegrityError:
             # The one-open-return constraint let the other request win; use the return it made.
-            return Return.objects.filter(**key, status__in=OPEN_RETURN_STATUSES).get()
+            return Return.objects.filter(**key, status__in=OPEN_RETURN_STATUSES).get(), False
 
     def start_many(self, periods, *, today=None):
         """The open returns for many (quarter, contract or None) pairs, creating the missing ones
@@ -291,9 +292,15 @@ class DraftBatch:
 
 
 @transaction.atomic
+def start_or_get_return(user, organisation, quarter, contract=None, *, today=None):
+    """``(return, created)``: the open return for this organisation, contract and quarter,
+    created if there is none. Two simultaneous starts get one return."""
+    return DraftBatch(user, organisation).start(quarter, contract, today=today)
+
+
 def start_return(user, organisation, quarter, contract=None, *, today=None):
     """The open return for this organisation, contract and quarter, created if there is none."""
-    return DraftBatch(user, organisation).start(quarter, contract, today=today)
+    return start_or_get_return(user, organisation, quarter, contract, today=today)[0]
 
 
 @transaction.atomic
