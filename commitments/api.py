@@ -25,7 +25,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from charter.models import Membership, Organisation, Place, Role
+from charter.models import COMMISSIONING_ROLES, Membership, Organisation, Place
 from commitments.models import Commitment, Contract
 from commitments.services import ContractError, record_contract
 from toms.models import Measure
@@ -208,7 +208,7 @@ class ContractFilter(filters.FilterSet):
     def filter_role(self, queryset, name, value):
         mine = Membership.objects.filter(user=self.request.user)
         if value == "commissioner":
-            mine = mine.filter(role__in=[Role.COMMISSIONER, Role.ADMIN])
+            mine = mine.filter(role__in=COMMISSIONING_ROLES)
             return queryset.filter(commissioner__in=mine.values("organisation_id"))
         return queryset.filter(supplier__in=mine.values("organisation_id"))
 

@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from charter.models import Organisation, Role
+from charter.models import COMMISSIONING_ROLES, Organisation
 from commitments import contract_import as importer
 from toms.forms import SpreadsheetUploadForm
 from toms.spreadsheets import SpreadsheetError
@@ -17,7 +17,7 @@ from toms.spreadsheets import SpreadsheetError
 def _commissioning_organisations(user):
     """Public bodies the person commissions for (as commitments.services.can_commission_for)."""
     return Organisation.objects.filter(
-        memberships__user=user, memberships__role__in=[Role.COMMISSIONER, Role.ADMIN], sector="public"
+        memberships__user=user, memberships__role__in=COMMISSIONING_ROLES, sector="public"
     ).distinct()
 
 

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from charter.models import Role
+from charter.models import COMMISSIONING_ROLES
 from commitments.models import Commitment, Contract
 
 
@@ -13,7 +13,7 @@ class ContractError(Exception):
 def can_commission_for(user, organisation):
     return (
         user.is_authenticated
-        and user.memberships.filter(organisation=organisation, role__in=[Role.COMMISSIONER, Role.ADMIN]).exists()
+        and user.memberships.filter(organisation=organisation, role__in=COMMISSIONING_ROLES).exists()
         and organisation.sector == "public"
     )
 

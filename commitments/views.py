@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from charter.models import Membership, Organisation, Role
+from charter.models import COMMISSIONING_ROLES, Membership, Organisation
 from commitments import charts
 from commitments.forms import CommitmentFormSet, ContractForm, commitment_initial
 from commitments.models import Contract
@@ -28,7 +28,7 @@ from toms.models import Return, ReturnStatus
 
 def _commissioning_organisations(user):
     """The public bodies this person records contracts for."""
-    ids = Membership.objects.filter(user=user, role__in=[Role.COMMISSIONER, Role.ADMIN]).values("organisation_id")
+    ids = Membership.objects.filter(user=user, role__in=COMMISSIONING_ROLES).values("organisation_id")
     return list(Organisation.objects.filter(pk__in=ids, sector="public").order_by("name"))
 
 

@@ -38,7 +38,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from charter.models import Membership, Organisation, Role
+from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES, Membership, Organisation
 from toms import return_services as rs
 from toms.models import Return, ReturnLine, ReturnStatus
 from toms.models.returns import EDITABLE_RETURN_STATUSES, OPEN_RETURN_STATUSES
@@ -289,11 +289,11 @@ def allowed_actions(user, ret, roles=None):
     memberships, so that a list does not cost queries per return; the services still decide.
     """
     roles = roles if roles is not None else roles_by_organisation(user)
-    reports = bool(roles.get(ret.organisation_id, set()) & {Role.ADMIN, Role.REPORTER})
+    reports = bool(roles.get(ret.organisation_id, set()) & REPORTING_ROLES)
     if ret.contract_id is None:
         reviews = user.is_icb_admin
     else:
-        reviews = bool(roles.get(ret.contract.commissioner_id, set()) & {Role.COMMISSIONER, Role.ADMIN})
+        reviews = bool(roles.get(ret.contract.commissioner_id, set()) & COMMISSIONING_ROLES)
     allowed = set()
     if reports and ret.status in EDITABLE_RETURN_STATUSES:
         allowed |= {"save", "submit"}

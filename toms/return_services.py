@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from charter.models import Role
+from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES
 from toms.models import Measure, Return, ReturnLine, ReturnStatus
 from toms.models.returns import EDITABLE_RETURN_STATUSES, OPEN_RETURN_STATUSES
 from toms.periods import Quarter
@@ -45,7 +45,7 @@ class LineInput:
 def can_report(user, organisation):
     return (
         user.is_authenticated
-        and user.memberships.filter(organisation=organisation, role__in=[Role.ADMIN, Role.REPORTER]).exists()
+        and user.memberships.filter(organisation=organisation, role__in=REPORTING_ROLES).exists()
     )
 
 
@@ -56,7 +56,7 @@ def can_review(user, ret):
     if ret.contract_id is None:
         return user.is_icb_admin
     return user.memberships.filter(
-        organisation_id=ret.contract.commissioner_id, role__in=[Role.COMMISSIONER, Role.ADMIN]
+        organisation_id=ret.contract.commissioner_id, role__in=COMMISSIONING_ROLES
     ).exists()
 
 

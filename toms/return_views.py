@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from charter.models import Membership, Role
+from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES, Membership
 from toms import evidence as evidence_services
 from toms import return_services as rs
 from toms.due import deadline_of, returns_due
@@ -73,7 +73,7 @@ def _require_reviewer(user, ret):
 def _reporting_organisations(user):
     return [
         m.organisation
-        for m in Membership.objects.filter(user=user, role__in=[Role.ADMIN, Role.REPORTER]).select_related(
+        for m in Membership.objects.filter(user=user, role__in=REPORTING_ROLES).select_related(
             "organisation"
         )
     ]
@@ -82,7 +82,7 @@ def _reporting_organisations(user):
 def _review_scope(user):
     """Returns this person reviews: on contracts their organisation commissions; organisation-wide
     returns for an ICB admin."""
-    commissioning = Membership.objects.filter(user=user, role__in=[Role.COMMISSIONER, Role.ADMIN]).values(
+    commissioning = Membership.objects.filter(user=user, role__in=COMMISSIONING_ROLES).values(
         "organisation_id"
     )
     scope = Q(contract__commissioner__in=commissioning)
@@ -152,7 +152,7 @@ def review_list(request):
         "-reviewed_at"
     )[:20]
     is_reviewer = request.user.is_icb_admin or Membership.objects.filter(
-        user=request.user, role__in=[Role.COMMISSIONER, Role.ADMIN], organisation__sector="public"
+        user=request.user, role__in=COMMISSIONING_ROLES, organisation__sector="public"
     ).exists()
     context = {"waiting": list(waiting), "decided": list(decided), "status_tags": STATUS_TAGS, "is_reviewer": is_reviewer}
     return render(request, "toms/returns/review_list.html", context)

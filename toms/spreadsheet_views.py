@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from charter.models import Organisation, Role
+from charter.models import REPORTING_ROLES, Organisation
 from toms import return_spreadsheets as sheets
 from toms.forms import SpreadsheetUploadForm
 from toms.models import Return
@@ -126,7 +126,7 @@ def return_upload(request, pk):
 
 def _reportable_organisations(user):
     return list(
-        Organisation.objects.filter(memberships__user=user, memberships__role__in=[Role.ADMIN, Role.REPORTER])
+        Organisation.objects.filter(memberships__user=user, memberships__role__in=REPORTING_ROLES)
         .distinct()
         .order_by("name")
     )

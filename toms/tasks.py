@@ -8,7 +8,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
-from charter.models import Membership, Organisation, Role
+from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES, Membership, Organisation
 from toms.models import Measure, ReminderKind, Return, ReturnReminder
 
 
@@ -24,7 +24,7 @@ def framework_summary():
 def _reporters(organisation_id):
     return list(
         Membership.objects.filter(
-            organisation_id=organisation_id, role__in=[Role.ADMIN, Role.REPORTER], user__is_active=True
+            organisation_id=organisation_id, role__in=REPORTING_ROLES, user__is_active=True
         ).values_list("user__email", flat=True)
     )
 
@@ -36,7 +36,7 @@ def _reviewers(ret):
         return list(User.objects.filter(system_role="icb_admin", is_active=True).values_list("email", flat=True))
     return list(
         Membership.objects.filter(
-            organisation_id=ret.contract.commissioner_id, role__in=[Role.COMMISSIONER, Role.ADMIN], user__is_active=True
+            organisation_id=ret.contract.commissioner_id, role__in=COMMISSIONING_ROLES, user__is_active=True
         ).values_list("user__email", flat=True)
     )
 

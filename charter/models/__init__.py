@@ -1,7 +1,9 @@
 """Models of the charter app: organisations and people, and the charter with its signatures."""
 
 from charter.models.people import (
+    COMMISSIONING_ROLES,
     KIND_SECTORS,
+    REPORTING_ROLES,
     ROLE_DESCRIPTIONS,
     Kind,
     Membership,
@@ -16,6 +18,6 @@ from charter.models.people import (
 from charter.models.signatures import CharterVersion, Signature, SignatureStatus
 
 __all__ = [
-    "KIND_SECTORS", "ROLE_DESCRIPTIONS", "CharterVersion", "Kind", "Membership", "Organisation",
+    "COMMISSIONING_ROLES", "KIND_SECTORS", "REPORTING_ROLES", "ROLE_DESCRIPTIONS", "CharterVersion", "Kind", "Membership", "Organisation",
     "Place", "Role", "Sector", "Signature", "SignatureStatus", "Size", "SystemRole", "User",
 ]

@@ -319,6 +319,10 @@ class Role(models.TextChoices):
     COMMISSIONER = "commissioner", "Commissioner"
 
 
+# Who may make an organisation's returns, and who may record and review its contracts.
+REPORTING_ROLES = frozenset({Role.ADMIN, Role.REPORTER})
+COMMISSIONING_ROLES = frozenset({Role.COMMISSIONER, Role.ADMIN})
+
 ROLE_DESCRIPTIONS = {
     Role.ADMIN: "Manages the organisation's details, people, charter signature and VCFSE commitment.",
     Role.REPORTER: "Drafts and submits the organisation's quarterly returns.",
@@ -365,7 +369,7 @@ class Membership(models.Model):
 
     @property
     def can_report(self):
-        return self.role in {Role.ADMIN, Role.REPORTER}
+        return self.role in REPORTING_ROLES
 
     @property
     def can_manage(self):
