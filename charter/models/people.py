@@ -25,13 +25,18 @@ class SystemRole(models.TextChoices):
     ICB_ADMIN = "icb_admin", "ICB admin"
 
 
+def normalise_email(address):
+    """One identity whatever the case: e-mail addresses are kept and compared in lower case."""
+    return (address or "").strip().lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra):
         if not email:
             raise ValueError("Users need an e-mail address.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalise_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -48,7 +53,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        return self.get(email__iexact=normalise_email(username))
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -84,7 +89,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).lower()
+        self.email = normalise_email(self.email)
+
+    def save(self, *args, **kwargs):
+        # Also for rows made without the manager or a form (QuerySet.create, the admin, fixtures).
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return self.full_name
