@@ -147,11 +147,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-# Lock out repeated failed sign-ins (django-axes): 5 failures locks that user and address for an hour.
+# Where requests come from: 0 when clients connect to the portal itself; N when it sits behind N
+# proxies that each append the address they saw to X-Forwarded-For (docker-compose sets 1). The
+# header is ignored unless this is set, since anyone can send it (charter.ratelimit.client_ip).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Lock out repeated failed sign-ins (django-axes), for an hour: 5 failures for one e-mail address
+# from one client address (a stranger elsewhere cannot lock a named person out), and 30 from one
+# address across all e-mail addresses (one address cannot try a few passwords on everyone).
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 30)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "charter.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "charter.ratelimit.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 # An e-mail address is one identity whatever its case: failures are counted against it in lower case.
 AXES_USERNAME_CALLABLE = "charter.lockout.username"
