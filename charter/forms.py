@@ -5,11 +5,20 @@ error messages and how the fields are drawn. The error summary is drawn by the p
 (templates/includes/error_summary.html), above the heading and outside the form.
 """
 
+import hashlib
+import logging
+
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+
+from charter import ratelimit
+from charter.models.people import normalise_email
+
+logger = logging.getLogger(__name__)
 
 SHOW_HIDE_INPUT_TEMPLATE = "includes/password_input.html"
 
@@ -97,6 +106,19 @@ class PortalPasswordResetForm(PasswordResetForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper("email")
+
+    def save(self, *args, **kwargs):
+        """Send the link, at most PASSWORD_RESET_EMAILS_PER_HOUR times an hour to one address.
+
+        Past the limit nothing is sent and the page says the same as ever, so it tells nobody
+        whether the address has an account; the link already sent still works.
+        """
+        email = normalise_email(self.cleaned_data["email"])
+        key = hashlib.sha256(email.encode()).hexdigest()
+        if not ratelimit.allow("password-reset", key, limit=settings.PASSWORD_RESET_EMAILS_PER_HOUR):
+            logger.warning("Password reset e-mail not sent: too many asked for one address this hour.")
+            return
+        super().save(*args, **kwargs)
 
 
 class PortalSetPasswordForm(SetPasswordForm):
