@@ -1,6 +1,7 @@
 """Signing the Charter: the use cases, each atomic, raising SigningError with a message for people."""
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -56,20 +57,29 @@ def find_existing_organisation(*, name, place, companies_house_number="", charit
     return Organisation.objects.filter(normalised_name=normalise_name(name), place=place).first()
 
 
+def _active_members(organisation):
+    return organisation.memberships.filter(user__is_active=True)
+
+
 def check_can_sign_for(user, organisation):
-    """Raise SigningError unless this person may sign for an existing organisation."""
-    if organisation.signatures.filter(status__in=OPEN_STATUSES).exists():
-        raise SigningError(
-            f"A signature for {organisation.name} is already waiting for e-mail confirmation. "
-            "Ask the signatory to follow the link we sent them, or an admin to resend it."
-        )
-    has_admins = organisation.memberships.filter(role=Role.ADMIN).exists()
-    if not has_admins:
-        return  # an organisation nobody has claimed yet: the signatory's e-mail proves it
-    if not (user.is_authenticated and user.memberships.filter(organisation=organisation, role=Role.ADMIN).exists()):
+    """Raise SigningError unless this person may sign for an existing organisation.
+
+    An organisation with people on the portal is signed for by its admins only. One with nobody
+    may be claimed by anyone: the claim grants nothing until an ICB admin accepts it, and several
+    claims can wait at once without blocking each other or the real organisation.
+    """
+    members = _active_members(organisation)
+    if not members.exists():
+        return
+    if not (user.is_authenticated and members.filter(user=user, role=Role.ADMIN).exists()):
         raise SigningError(
             f"{organisation.name} is already registered and only its organisation admins can sign "
             "for it. Sign in as an admin, or ask one of them to add you."
+        )
+    if organisation.signatures.filter(status__in=OPEN_STATUSES, claims_organisation=False).exists():
+        raise SigningError(
+            f"A signature for {organisation.name} is already waiting for e-mail confirmation. "
+            "Ask the signatory to follow the link we sent them, or an admin to resend it."
         )
 
 
@@ -77,13 +87,19 @@ def check_can_sign_for(user, organisation):
 def start_signing(*, user, organisation=None, new_organisation=None, signatory_name, designation,
                   signatory_email, principles=(), priorities=(), statement="", password=None,
                   accept_email_warning=False):
-    """Record a signature awaiting e-mail confirmation, registering the organisation and the
-    admin account if they are new. Sends the confirmation link once the transaction commits.
+    """Record a signature awaiting e-mail confirmation, registering the organisation if it is new.
+    Sends the confirmation link once the transaction commits.
+
+    Someone who is not already an admin of the organisation also claims it; the claim grants
+    nothing now (see _establish_claim). A visitor who is not signed in chooses a password for the
+    account of the signatory's address, made when the link is followed if it has none; whether it
+    has one is never said here, only to the address's owner by e-mail.
     """
     version = CharterVersion.objects.current()
     if version is None:
         raise SigningError("The Charter has not been published yet.")
-    if organisation is None:
+    registers = organisation is None
+    if registers:
         organisation = _register_organisation(new_organisation, signatory_email)
     else:
         organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
@@ -97,18 +113,21 @@ def start_signing(*, user, organisation=None, new_organisation=None, signatory_n
     if problem and not accept_email_warning:
         raise SigningError(problem)
 
-    account = user if user.is_authenticated else _create_admin_account(signatory_email, signatory_name, password)
-    Membership.objects.update_or_create(
-        user=account, organisation=organisation, defaults={"role": Role.ADMIN}
-    )
+    signed_in = user.is_authenticated
+    is_admin = signed_in and _active_members(organisation).filter(user=user, role=Role.ADMIN).exists()
+    if not signed_in and not password:
+        raise SigningError("Choose a password for the organisation admin account.")
     try:
         with transaction.atomic():
             signature = Signature.objects.create(
-                organisation=organisation, version=version, submitted_by=account,
+                organisation=organisation, version=version, submitted_by=user if signed_in else None,
                 signatory_name=signatory_name.strip(), designation=designation.strip(),
                 signatory_email=signatory_email.strip().lower(), principles=list(principles),
                 priorities=list(priorities), statement=statement.strip(),
                 email_needs_check=bool(problem), confirmation_sent_at=timezone.now(),
+                claims_organisation=not is_admin, registers_organisation=registers,
+                claimant=user if signed_in and not is_admin else None,
+                claimant_password="" if signed_in else make_password(password),
             )
     except IntegrityError:
         raise SigningError(
@@ -144,15 +163,49 @@ def _register_organisation(data, signatory_email):
     return organisation
 
 
-def _create_admin_account(email, full_name, password):
-    if User.objects.filter(email__iexact=email).exists():
+def _lock_organisation_of(signature_pk):
+    """Lock a signature's organisation before the signature itself (start_signing locks in the
+    same order), so two claims on one organisation settled at once queue instead of deadlocking."""
+    if not isinstance(signature_pk, int):
+        return
+    organisation = Signature.objects.filter(pk=signature_pk).values("organisation_id")
+    list(Organisation.objects.select_for_update().filter(pk__in=organisation).values_list("pk", flat=True))
+
+
+def _settle_claimant(signature):
+    """When a visitor's claim is confirmed: the account of the signatory's address becomes the
+    claimant, made now with the password the visitor chose if the address has none. The link
+    proves the address; an existing account keeps its own password."""
+    if signature.claimant_id is None and signature.claimant_password:
+        email = signature.signatory_email
+        account = User.objects.filter(email__iexact=email).first()
+        if account is None:
+            try:
+                with transaction.atomic():
+                    account = User(email=email, full_name=signature.signatory_name, password=signature.claimant_password)
+                    account.save()
+            except IntegrityError:  # made a moment ago by another confirmation
+                account = User.objects.get(email__iexact=email)
+        signature.claimant = account
+    signature.claimant_password = ""
+
+
+def _establish_claim(signature, now):
+    """The claim is established: its claimant becomes the organisation's admin, and every other
+    claim waiting on the organisation is closed, so it can never grant anything."""
+    organisation = Organisation.objects.select_for_update().get(pk=signature.organisation_id)
+    if _active_members(organisation).exists():
         raise SigningError(
-            f"There is already an account for {email}. Sign in first, then sign the Charter."
+            f"{organisation.name} already has people managing it on the portal, so this claim "
+            "grants nothing. Ask one of its admins to add you."
         )
-    if not password:
-        raise SigningError("Choose a password for the organisation admin account.")
-    # Inactive until the e-mail address is confirmed by following the link.
-    return User.objects.create_user(email=email, password=password, full_name=full_name, is_active=False)
+    if signature.claimant_id:
+        Membership.objects.update_or_create(
+            user=signature.claimant, organisation=organisation, defaults={"role": Role.ADMIN}
+        )
+    Signature.objects.filter(
+        organisation=organisation, claims_organisation=True, status__in=OPEN_STATUSES
+    ).exclude(pk=signature.pk).update(status=SignatureStatus.CLOSED, ended_at=now, updated_at=now)
 
 
 @transaction.atomic
@@ -166,12 +219,18 @@ def confirm_signature(token):
         ) from None
     except (signing.BadSignature, ValueError, TypeError):
         raise SigningError("This confirmation link is not valid. Check you copied all of it.") from None
+    _lock_organisation_of(data.get("s"))
     signature = (
         Signature.objects.select_for_update(of=("self",)).select_related("organisation", "version", "submitted_by")
         .filter(pk=data.get("s")).first()
     )
     if signature is None or signature.confirmation_nonce != data.get("n"):
         raise SigningError("This confirmation link is not valid. Check you copied all of it.")
+    if signature.status == SignatureStatus.CLOSED:
+        raise SigningError(
+            f"This signature was closed: {signature.organisation.name} was claimed through another "
+            "signature, so it grants nothing. Ask the organisation's admins to add you."
+        )
     if not signature.is_open or signature.confirmed_at:
         raise SigningError(
             "This link has already been used: the signature was confirmed on "
@@ -179,14 +238,19 @@ def confirm_signature(token):
         )
     now = timezone.now()
     signature.confirmed_at = now
-    account = signature.submitted_by
+    account = signature.submitted_by  # an account made inactive by the journey before claims
     if account and not account.is_active and account.email == signature.signatory_email:
         account.is_active = True
         account.save(update_fields=["is_active"])
-    if signature.email_needs_check and not signature.email_checked_by_id:
+    if signature.claims_organisation:
+        _settle_claimant(signature)
+        signature.save(update_fields=["claimant", "claimant_password"])
+    if signature.needs_icb and not signature.email_checked_by_id:
         signature.status = SignatureStatus.AWAITING_CHECK
         signature.save(update_fields=["confirmed_at", "status", "updated_at"])
         return signature
+    if signature.claims_organisation:
+        _establish_claim(signature, now)
     _go_live(signature, now)
     return signature
 
@@ -203,16 +267,26 @@ def _go_live(signature, now):
 
 @transaction.atomic
 def accept_email_address(signature, by):
-    """An ICB admin accepts a signatory's address that was not at the organisation's domain."""
+    """An ICB admin accepts a signatory's address that was not at the organisation's domain, and
+    the claim to manage the organisation, if the signature makes one."""
+    _lock_organisation_of(signature.pk)
     signature = Signature.objects.select_for_update().get(pk=signature.pk)
     if not by.is_icb_admin:
         raise SigningError("Only ICB admins can accept an e-mail address.")
+    if signature.status == SignatureStatus.CLOSED:
+        raise SigningError(
+            f"This claim was closed when another claim on {signature.organisation.name} was "
+            "established; it grants nothing."
+        )
     if not signature.is_open:
         raise SigningError("Only a signature that is still waiting can have its e-mail accepted.")
     signature.email_checked_by = by
     signature.save(update_fields=["email_checked_by", "updated_at"])
     if signature.status == SignatureStatus.AWAITING_CHECK:
-        _go_live(signature, timezone.now())
+        now = timezone.now()
+        if signature.claims_organisation:
+            _establish_claim(signature, now)
+        _go_live(signature, now)
     return signature
 
 

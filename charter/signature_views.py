@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from charter import services
 from charter.access import icb_required
 from charter.models import CharterVersion, Role, Signature, SignatureStatus
+from charter.models.signatures import OPEN_STATUSES
 from charter.pdf import pdf_response
 from charter.selectors import get_organisation_for, get_signature_for
 from charter.signing_forms import ReasonForm
@@ -90,10 +91,13 @@ def signatures(request):
     """For the ICB: every signature with its status, and moderation."""
     status = request.GET.get("status", "")
     rows = Signature.objects.for_user(request.user).select_related("organisation", "version")
+    rows = rows.select_related("claimant")
     if status in SignatureStatus.values:
         rows = rows.filter(status=status)
     elif status == "hidden":
         rows = rows.filter(is_hidden=True)
+    elif status == "claims":
+        rows = rows.filter(claims_organisation=True, status__in=OPEN_STATUSES)
     q = request.GET.get("q", "").strip()
     if q:
         rows = rows.filter(organisation__name__icontains=q)
@@ -110,6 +114,7 @@ def signatures(request):
             "statuses": SignatureStatus.choices,
             "counts": counts,
             "hidden_count": Signature.objects.filter(is_hidden=True).count(),
+            "claims_count": Signature.objects.filter(claims_organisation=True, status__in=OPEN_STATUSES).count(),
         },
     )
 
@@ -144,7 +149,15 @@ def moderate(request, pk):
 @require_POST
 def accept_email(request, pk):
     def act(signature):
-        services.accept_email_address(signature, request.user)
+        signature = services.accept_email_address(signature, request.user)
+        if signature.claims_organisation:
+            who = signature.claimant or signature.signatory_email
+            if signature.is_live:
+                return f"The claim is accepted: {who} is now an organisation admin of {signature.organisation.name}."
+            return (
+                f"The claim is accepted: {who} becomes an organisation admin of "
+                f"{signature.organisation.name} once the signatory follows the link."
+            )
         return f"The e-mail address {signature.signatory_email} is accepted."
 
     return _icb_action(request, pk, act)

@@ -13,7 +13,7 @@ from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 
 from charter import ratelimit
 from charter.emails import work_email_problem
-from charter.models import CharterVersion, Organisation, Signature, SignatureStatus
+from charter.models import CharterVersion, Organisation, Role, Signature, SignatureStatus
 from charter.services import SigningError, check_can_sign_for, confirm_signature, start_signing
 from charter.signing_forms import (
     AccountForm,
@@ -86,6 +86,15 @@ def _needs_email_check(wizard):
     signatory = wizard.get_cleaned_data_for_step("signatory") or {}
     organisation = wizard.organisation()
     return bool(organisation and signatory and work_email_problem(signatory["signatory_email"], organisation))
+
+
+def _claims_registered_organisation(wizard):
+    """Signing for a registered organisation one is not an admin of claims it: the ICB accepts that."""
+    chosen = _chosen_organisation(wizard.request)
+    user = wizard.request.user
+    if chosen is None:
+        return False
+    return not (user.is_authenticated and user.memberships.filter(organisation=chosen, role=Role.ADMIN).exists())
 
 
 def _needs_account(wizard):
@@ -174,6 +183,7 @@ class SigningWizard(NamedUrlSessionWizardView):
             "signatory": self.get_cleaned_data_for_step("signatory") or {},
             "commitment": self.get_cleaned_data_for_step("commitment") or {},
             "email_check": _needs_email_check(self),
+            "icb_check": _needs_email_check(self) or _claims_registered_organisation(self),
             "account": _needs_account(self),
         }
 

@@ -62,6 +62,7 @@ class SignatureStatus(models.TextChoices):
     LIVE = "live", "Live"
     WITHDRAWN = "withdrawn", "Withdrawn"
     SUPERSEDED = "superseded", "Replaced by a newer signature"
+    CLOSED = "closed", "Closed: another claim on the organisation was established"
 
 
 OPEN_STATUSES = [SignatureStatus.PENDING, SignatureStatus.AWAITING_CHECK]
@@ -116,8 +117,25 @@ class Signature(models.Model):
     # for an ICB admin to accept the address before it goes live.
     email_needs_check = models.BooleanField(default=False)
     email_checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The ICB admin who accepted the address (and the claim, for a claim that needs it).",
     )
+    # A signature by someone who is not already an admin of the organisation is also a claim to
+    # manage it. The claim grants nothing until it is established: the signatory confirms from an
+    # address at the domain of an organisation registered in the same journey, or an ICB admin
+    # accepts it. Several claims may wait at once; establishing one closes the others.
+    claims_organisation = models.BooleanField(default=False)
+    registers_organisation = models.BooleanField(
+        default=False, help_text="The organisation was registered in the journey that made this signature."
+    )
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Who becomes the organisation's admin once the claim is established. For a visitor "
+        "who was not signed in, the account of the signatory's address, known once the link is followed.",
+    )
+    # For a visitor who was not signed in: the hash of the password they chose, for the account
+    # made for the signatory's address when the link is followed, if that address has none yet.
+    claimant_password = models.CharField(max_length=128, blank=True, editable=False)
     confirmation_nonce = models.CharField(max_length=40, default=_new_nonce, editable=False)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -132,7 +150,7 @@ class Signature(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["claimant_password"])
     objects = SignatureQuerySet.as_manager()
 
     class Meta:
@@ -147,8 +165,10 @@ class Signature(models.Model):
                 name="one_live_signature_per_organisation",
                 violation_error_message="This organisation already has a live signature.",
             ),
+            # Admins' signatures: one waiting at a time. Claims do not block each other.
             models.UniqueConstraint(
-                fields=["organisation"], condition=models.Q(status__in=OPEN_STATUSES),
+                fields=["organisation"],
+                condition=models.Q(status__in=OPEN_STATUSES, claims_organisation=False),
                 name="one_open_signature_per_organisation",
                 violation_error_message="A signature for this organisation is already awaiting confirmation.",
             ),
@@ -172,3 +192,13 @@ class Signature(models.Model):
     @property
     def is_open(self):
         return self.status in OPEN_STATUSES
+
+    @property
+    def needs_icb(self):
+        """An ICB admin must accept it: an address not at the organisation's domain, or a claim
+        on an organisation that was registered before this journey."""
+        return self.email_needs_check or (self.claims_organisation and not self.registers_organisation)
+
+    @property
+    def waits_for_icb(self):
+        return self.is_open and self.needs_icb and not self.email_checked_by_id

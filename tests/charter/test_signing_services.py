@@ -64,16 +64,18 @@ def test_a_new_organisation_signs_and_confirms_by_email(django_user_model, djang
     assert signature.status == SignatureStatus.PENDING
     org = Organisation.objects.get(name=NEW_ORG["name"])
     assert org.email_domain == "birkenheadbakery.example"
-    admin = User.objects.get(email="ada@birkenheadbakery.example")
-    assert not admin.is_active  # until the link is followed
-    assert Membership.objects.get(user=admin, organisation=org).role == Role.ADMIN
+    assert signature.claims_organisation and signature.registers_organisation
+    # Nothing is granted, and no account made, until the link proves the address.
+    assert not User.objects.filter(email="ada@birkenheadbakery.example").exists()
+    assert not Membership.objects.filter(organisation=org).exists()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ada@birkenheadbakery.example"]
 
     confirmed = services.confirm_signature(token_from_outbox())
 
     assert confirmed.status == SignatureStatus.LIVE and confirmed.live_from
-    admin.refresh_from_db()
-    assert admin.is_active
+    admin = User.objects.get(email="ada@birkenheadbakery.example")
+    assert admin.is_active and admin.check_password("a long enough passphrase")
+    assert Membership.objects.get(user=admin, organisation=org).role == Role.ADMIN
 
 
 def test_a_reused_link_is_refused_and_changes_nothing(django_user_model, django_capture_on_commit_callbacks):
@@ -116,13 +118,12 @@ def test_a_forged_token_for_another_signature_is_refused():
         services.confirm_signature(forged)
 
 
-def test_resending_replaces_the_link(django_user_model, django_capture_on_commit_callbacks):
+def test_resending_replaces_the_link(django_user_model, django_capture_on_commit_callbacks, icb_admin):
     with django_capture_on_commit_callbacks(execute=True):
         signature = start_new(django_user_model)
     old = token_from_outbox()
-    admin = User.objects.get(email="ada@birkenheadbakery.example")
     with django_capture_on_commit_callbacks(execute=True):
-        services.resend_confirmation(signature, admin)
+        services.resend_confirmation(signature, icb_admin)
     with pytest.raises(services.SigningError, match="not valid"):
         services.confirm_signature(old)
     assert services.confirm_signature(token_from_outbox()).is_live
@@ -246,8 +247,14 @@ def test_moderation_hides_with_a_reason_kept_in_history(icb_admin, owner):
     assert latest.history_change_reason == "Abusive statement" and latest.hidden_reason == "Abusive statement"
 
 
-def test_an_existing_account_must_sign_in_first(django_user_model):
-    MembershipFactory(user__email="ada@birkenheadbakery.example")
-    with pytest.raises(services.SigningError, match="Sign in first"):
-        start_new(django_user_model)
-    assert not Organisation.objects.filter(name=NEW_ORG["name"]).exists()  # rolled back
+def test_an_address_with_an_account_is_not_refused_and_keeps_its_password(django_user_model):
+    existing = MembershipFactory(user__email="ada@birkenheadbakery.example").user
+    signature = start_new(django_user_model)  # no "sign in first": that would tell a stranger
+    assert signature.claimant is None and signature.submitted_by is None
+    assert not Membership.objects.filter(organisation=signature.organisation).exists()
+
+    services.confirm_signature(services.make_confirmation_token(signature))
+
+    existing.refresh_from_db()
+    assert existing.check_password("correct horse battery staple")
+    assert Membership.objects.get(organisation=signature.organisation).user == existing
