@@ -6,7 +6,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from charter.models import Signature
+from charter.models import Signature, User
 
 
 @shared_task
@@ -19,6 +19,11 @@ def send_signature_confirmation(signature_id):
         "signature": signature,
         "link": link,
         "days": confirmation_max_age() // 86400,
+        # Told only to the address's owner, never on the signing pages: a visitor who was not
+        # signed in chose a password, which an address that has an account does not use.
+        "new_account": bool(signature.claimant_password),
+        "existing_account": bool(signature.claimant_password)
+        and User.objects.filter(email__iexact=signature.signatory_email).exists(),
     }
     send_mail(
         subject=f"Confirm {signature.organisation.name}'s signature of the Social Value Charter",
