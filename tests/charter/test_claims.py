@@ -220,3 +220,17 @@ def test_the_icb_sees_pending_claims_marked(on_commit, council, icb_admin):
     assert "Claim to manage" in page.text and "Accept claim" in page.text
     claims = client.get(reverse("charter:signatures") + "?status=claims")
     assert council.name in claims.text and "1 signature" in claims.text
+
+
+def test_an_inactive_placeholder_admin_blocks_nobody(client, on_commit, council):
+    """Left by the journey before claims: an admin membership of an account never activated."""
+    MembershipFactory(organisation=council, role="admin", user__is_active=False)
+    sign(client, on_commit, organisation=council, email="chief.exec@example-borough.gov.uk")
+    assert Signature.objects.get(organisation=council).claims_organisation
+
+
+def test_an_organisation_with_people_but_no_admin_cannot_be_claimed(client, council):
+    MembershipFactory(organisation=council, role="reporter")
+    response = client.post(reverse("charter:sign-choose"), {"organisation": council.pk}, follow=True)
+    assert "only its organisation admins" in response.text
+    assert not Signature.objects.exists()
