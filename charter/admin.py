@@ -1,7 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 
+from charter import tokens
 from charter.models import CharterVersion, Membership, Organisation, Signature, User
 
 
@@ -27,6 +32,87 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
+    actions = ["revoke_api_tokens"]
+
+    @admin.action(description="Revoke the API tokens of the selected people")
+    def revoke_api_tokens(self, request, queryset):
+        count = sum(tokens.revoke(user) for user in queryset)
+        self.message_user(request, f"{count} API token(s) revoked.")
+
+
+def _icb_admin(request):
+    return request.user.is_active and request.user.is_staff and request.user.is_icb_admin
+
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class ApiTokenAdmin(BaseTokenAdmin):
+    """People's API tokens: ICB admins see who has one and revoke any.
+
+    A token's ``str`` is its key, so nothing here shows a token by itself: the list has no links
+    to a token's own page (which, like its delete page, is refused) and the checkboxes are labelled
+    by the person.
+    """
+
+    list_display = ["user", "user_email", "created", "expires", "expired"]
+    list_display_links = None
+    list_select_related = ["user"]
+    search_fields = ["user__email", "user__full_name"]
+    search_help_text = "Search by the person's e-mail address or name."
+    ordering = ["-created"]
+    actions = ["revoke"]
+
+    @admin.display(description="e-mail address", ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description="expires")
+    def expires(self, obj):
+        return tokens.expires_at(obj)
+
+    @admin.display(description="expired", boolean=True)
+    def expired(self, obj):
+        return tokens.is_expired(obj)
+
+    @admin.action(description="Revoke the selected API tokens", permissions=["delete"])
+    def revoke(self, request, queryset):
+        count, _ = queryset.delete()
+        self.message_user(request, f"{count} API token(s) revoked.")
+
+    def action_checkbox(self, obj):
+        attrs = {"class": "action-select", "aria-label": f"Select the API token of {obj.user}"}
+        return forms.CheckboxInput(attrs, lambda value: False).render(ACTION_CHECKBOX_NAME, str(obj.pk))
+
+    def response_action(self, request, queryset):
+        # The checkboxes carry the person's id (as DRF's TokenProxy maps pk), actions filter by key.
+        if request.method == "POST" and ACTION_CHECKBOX_NAME in request.POST:
+            post = request.POST.copy()
+            user_ids = [i for i in post.getlist(ACTION_CHECKBOX_NAME) if i.isdigit()]
+            post.setlist(ACTION_CHECKBOX_NAME, list(queryset.filter(user_id__in=user_ids).values_list("key", flat=True)))
+            request.POST = post
+        return super().response_action(request, queryset)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # its confirmation page lists the keys
+        return actions
+
+    def has_module_permission(self, request):
+        return _icb_admin(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return obj is None and (_icb_admin(request) or super().has_view_permission(request))
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None and (_icb_admin(request) or super().has_delete_permission(request))
+
+    def has_add_permission(self, request):
+        return False  # people make their own, on their "Your API tokens" page
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Organisation)

@@ -1,4 +1,4 @@
-"""Sign in, sign out and password reset, with the portal's own templates and GOV.UK forms.
+"""Sign in, sign out, password reset, and your account (with your API token).
 
 The URL names are Django's standard ones (login, logout, password_reset, password_reset_done,
 password_reset_confirm, password_reset_complete, password_change, password_change_done).
@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from charter import account_views
 from charter.forms import PortalPasswordResetForm, PortalSetPasswordForm, SignInForm
 
 
@@ -22,6 +23,8 @@ class SignOutView(auth_views.LogoutView):
 
 
 urlpatterns = [
+    path("", account_views.account, name="account"),
+    path("api-tokens/", account_views.api_tokens, name="api-tokens"),
     # Signed-in people may still open the sign-in page (to switch account after a 403).
     path("login/", auth_views.LoginView.as_view(form_class=SignInForm), name="login"),
     path("logout/", SignOutView.as_view(), name="logout"),

@@ -224,10 +224,13 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- API
+# An API token lasts this many days; a password change or reset revokes it sooner.
+API_TOKEN_EXPIRY_DAYS = env_int("API_TOKEN_EXPIRY_DAYS", 90)
 REST_FRAMEWORK = {
+    # The token first, so an anonymous request gets 401 (with WWW-Authenticate); expired tokens are refused.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "charter.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -32,11 +32,11 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
 
 from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES, Membership, Organisation
 from toms import return_services as rs
@@ -47,7 +47,8 @@ from toms.periods import Quarter, parse_financial_year
 # toms sits below commitments, so the contract model is reached through the foreign key.
 Contract = Return._meta.get_field("contract").related_model
 
-API_AUTHENTICATION = [TokenAuthentication, SessionAuthentication]  # token first: anonymous → 401
+# As in settings: the token first (anonymous → 401), refusing expired tokens (charter.tokens), then the session.
+API_AUTHENTICATION = api_settings.DEFAULT_AUTHENTICATION_CLASSES
 
 # --- errors: one shape for every 400, shared with the contracts API ------------------------
 

@@ -94,7 +94,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs):
         # Also for rows made without the manager or a form (QuerySet.create, the admin, fixtures).
         self.email = normalise_email(self.email)
+        # set_password() keeps the new raw password until the save: a change or reset, by any route
+        # (the pages, the admin, manage.py changepassword), revokes the person's API token.
+        password_changed = self._password is not None and not self._state.adding
         super().save(*args, **kwargs)
+        if password_changed:
+            from charter import tokens
+
+            tokens.revoke(self)
 
     def get_full_name(self):
         return self.full_name
