@@ -45,6 +45,7 @@ demo: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 check: install
 	DEBUG=true $(PY) manage.py check

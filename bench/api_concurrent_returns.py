@@ -373,7 +373,7 @@ def report(results, wall, n_returns):
 def verify(organisation_id, n_returns, n_contended):
     from django.db.models import Count
 
-    from toms.models import Return
+    from commitments.models import Return
 
     contended = Return.objects.filter(organisation_id=organisation_id, year=2025, quarter=2)
     contended_ok = contended.count() == n_contended and not contended.exclude(status="draft").exists()

@@ -9,7 +9,7 @@ Like bench/framework_catalogue.py it creates its own database with Django's test
 machinery (bench_<name>_<pid>), migrates it, loads the TOM framework, and makes a supplier with
 100 contracts and a reporter. It builds an XLSX of 5,000 lines (100 contracts x 4 quarters of
 2025/26, 12 or 13 measures each: 400 draft returns) and times
-``toms.return_spreadsheets.import_returns`` on it, end to end (read the file, check every row,
+``commitments.spreadsheets.returns.import_returns`` on it, end to end (read the file, check every row,
 start and save 400 drafts in one transaction), printing:
 
 - the time, rows per second and SQL queries of the first upload (every draft created), and the
@@ -85,8 +85,8 @@ def build_file(contract_count, quarter_count, line_count):
     """An XLSX of ``line_count`` lines spread evenly over contracts x quarters."""
     from openpyxl import Workbook
 
+    from commitments.spreadsheets.bulk import BULK_COLUMNS
     from toms.models import Measure, ValueKind
-    from toms.return_spreadsheets import BULK_COLUMNS
 
     measures = list(Measure.objects.active().order_by("code"))
     groups = [(c, q) for c in range(1, contract_count + 1) for q in range(1, quarter_count + 1)]
@@ -154,10 +154,10 @@ def run_import(supplier, reporter, data, *, keep):
     """import_returns on ``data``; rolled back unless ``keep``. Returns (result, seconds, Meter)."""
     from django.db import connection, transaction
 
-    from toms import return_spreadsheets
+    from commitments.spreadsheets import bulk as return_spreadsheets
 
     meter = Meter()
-    from toms.return_services import DraftBatch
+    from commitments.services.returns import DraftBatch
 
     originals = {name: getattr(DraftBatch, name) for name in meter.seconds}
     for name, func in originals.items():
@@ -214,9 +214,9 @@ def main():
         old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
         migrate_time = time.perf_counter() - started
 
-        from toms.return_spreadsheets import BULK_REQUIRED
+        from commitments.spreadsheets.bulk import BULK_REQUIRED
+        from common.spreadsheets import read_table
         from toms.services import load_framework
-        from toms.spreadsheets import read_table
 
         load_framework()
         supplier, reporter = make_people(args.contracts)

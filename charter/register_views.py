@@ -11,7 +11,7 @@ from markdown_it import MarkdownIt
 
 from charter.models import CharterVersion, Kind, Place, Sector, Signature
 from charter.selectors import public_entry, register_counts, register_entries
-from toms.spreadsheets import escape_cell
+from common.spreadsheets import escape_cell
 
 LICENCE = (
     "Contains public sector information licensed under the Open Government Licence v3.0 "

@@ -79,3 +79,23 @@ def public_entry(slug):
     if signature is None:
         raise Http404("This organisation is not on the register.")
     return signature
+
+
+def organisations_reported_for(user):
+    """The organisations this person reports for (reporter or organisation admin)."""
+    from charter.models import REPORTING_ROLES
+
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    ids = Membership.objects.filter(user=user, role__in=REPORTING_ROLES).values("organisation_id")
+    return Organisation.objects.filter(pk__in=ids).order_by("name")
+
+
+def organisations_commissioned_for(user):
+    """The public bodies this person records contracts for and commissions on behalf of."""
+    from charter.models import COMMISSIONING_ROLES
+
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    ids = Membership.objects.filter(user=user, role__in=COMMISSIONING_ROLES).values("organisation_id")
+    return Organisation.objects.filter(pk__in=ids, sector=Sector.PUBLIC).order_by("name")

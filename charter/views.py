@@ -1,22 +1,10 @@
-"""Pages about organisations and people: home, your organisations, an organisation."""
+"""Pages about organisations and people: your organisations, an organisation."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from charter.models import ROLE_DESCRIPTIONS, Organisation, Place, Role
+from charter.models import ROLE_DESCRIPTIONS, Role
 from charter.selectors import get_organisation_for, members_of, organisations_of
-from toms.models import Measure, Outcome, Theme
-
-
-def home(request):
-    context = {
-        "theme_count": Theme.objects.count(),
-        "outcome_count": Outcome.objects.count(),
-        "measure_count": Measure.objects.active().count(),
-        "places": [label for value, label in Place.choices if value != Place.OUTSIDE],
-        "organisation_count": Organisation.objects.count(),
-    }
-    return render(request, "charter/home.html", context)
 
 
 @login_required

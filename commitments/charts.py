@@ -8,7 +8,7 @@ import math
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-from toms.return_forms import format_amount as amount
+from commitments.forms.returns import format_amount as amount
 
 FONT = "Helvetica Neue, Helvetica, Arial, sans-serif"
 BLUE = "#005eb8"  # delivered

@@ -6,8 +6,8 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 
-from commitments.models import Contract
-from toms.models import Measure, ReturnLine, ReturnStatus, ValueKind
+from commitments.models import Contract, ReturnLine, ReturnStatus
+from toms.models import Measure, ValueKind
 from toms.valuation import with_value
 
 

@@ -3,10 +3,10 @@
 from rest_framework.routers import DefaultRouter
 
 from charter.api import SignatoryViewSet
-from commitments.api import ContractViewSet
+from commitments.api.contracts import ContractViewSet
+from commitments.api.returns import ReturnViewSet
 from config.api_auth import TokenViewSet
 from toms.api import MeasureViewSet, ThemeViewSet
-from toms.return_api import ReturnViewSet
 
 router = DefaultRouter()
 router.register("measures", MeasureViewSet, basename="measure")

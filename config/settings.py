@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "charter.context_processors.navigation",
+                "config.context_processors.navigation",
             ],
         },
     },
@@ -220,7 +220,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
-    "return-reminders": {"task": "toms.tasks.send_return_reminders", "schedule": 60 * 60 * 24},
+    "return-reminders": {"task": "commitments.tasks.send_return_reminders", "schedule": 60 * 60 * 24},
 }
 
 # --- API

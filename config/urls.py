@@ -4,18 +4,18 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from charter import views as charter_views
 from config.api import router
+from reporting import views as reporting_views
 
 admin.site.site_header = "Social Value Portal administration"
 admin.site.site_title = "Social Value Portal admin"
 
 urlpatterns = [
-    path("", charter_views.home, name="home"),
+    path("", reporting_views.home, name="home"),
     path("accounts/", include("charter.auth_urls")),
     path("", include("charter.urls")),
     path("", include("toms.urls")),
-    path("contracts/", include("commitments.urls")),
+    path("", include("commitments.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -114,7 +114,7 @@ class DraftReturnFactory(DjangoModelFactory):
     """A return being filled in, for the contract's supplier, in 2025/26 Q1."""
 
     class Meta:
-        model = "toms.Return"
+        model = "commitments.Return"
 
     contract = factory.SubFactory(ContractFactory)
     organisation = factory.LazyAttribute(lambda o: o.contract.supplier)

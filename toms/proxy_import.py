@@ -5,9 +5,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from common.spreadsheets import RowError, escape_cell, read_table
 from toms.models import Measure, ProxyValue
 from toms.periods import financial_year_label, parse_financial_year
-from toms.spreadsheets import RowError, escape_cell, read_table
 
 COLUMNS = ["measure_code", "financial_year", "value_per_unit", "source"]
 MAX_VALUE = Decimal("999999999999.99")

@@ -5,11 +5,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from charter.access import icb_admin_required
+from common.spreadsheets import SpreadsheetError
 from toms.forms import SpreadsheetUploadForm
 from toms.models import Measure, Outcome, ProxyValue
 from toms.proxy_import import COLUMNS, ProxyImportError, import_proxy_values, proxy_value_template_rows
 from toms.selectors import framework_tree, get_measure
-from toms.spreadsheets import SpreadsheetError
 
 
 def framework(request):

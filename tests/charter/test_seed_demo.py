@@ -10,8 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def counts():
-    from commitments.models import Contract
-    from toms.models import Return, ReturnLine
+    from commitments.models import Contract, Return, ReturnLine
 
     return (Organisation.objects.count(), User.objects.count(), Membership.objects.count(),
             Signature.objects.count(), ProxyValue.objects.count(), Contract.objects.count(),
@@ -33,7 +32,7 @@ def test_seed_demo_is_complete_and_idempotent(capsys):
         SystemRole.ICB_ANALYST, SystemRole.ICB_ADMIN}
     assert Signature.objects.on_register().count() >= 10
     assert set(ProxyValue.objects.values_list("source", flat=True)) == {"illustrative, demo only"}
-    from toms.models import Return
+    from commitments.models import Return
 
     statuses = set(Return.objects.values_list("status", flat=True))
     assert {"draft", "submitted", "approved", "changes_requested"} <= statuses

@@ -11,11 +11,11 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from charter.models import Kind, Role, Sector
-from commitments.contract_import import COLUMNS, ContractImportError, import_contracts
 from commitments.models import Commitment, Contract
+from commitments.spreadsheets.contracts import COLUMNS, ContractImportError, import_contracts
+from common.spreadsheets import SpreadsheetError
 from tests.factories import ContractFactory, MembershipFactory, OrganisationFactory
 from toms.models import Measure
-from toms.spreadsheets import SpreadsheetError
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from django.urls import reverse
 
 from charter.models import Role
 from commitments import charts
-from commitments.models import Commitment, Contract
+from commitments.models import Commitment, Contract, ReturnLine
 from commitments.selectors import contract_progress
 from tests.factories import ApprovedReturnFactory, ContractFactory, MembershipFactory, OrganisationFactory
-from toms.models import Measure, ProxyValue, ReturnLine
+from toms.models import Measure, ProxyValue
 
 pytestmark = pytest.mark.django_db
 SVG = "{http://www.w3.org/2000/svg}"

@@ -149,7 +149,7 @@ def test_a_return_is_submitted_sent_back_resubmitted_and_approved(page, browser,
 
 
 def test_the_return_form_fits_a_phone(page, loaded, contract, console_errors):
-    from toms import return_services as rs
+    from commitments.services import returns as rs
 
     reporter = contract.supplier.memberships.get().user
     ret = rs.start_return(reporter, contract.supplier, Quarter.current().previous(), contract)

@@ -8,9 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from common.spreadsheets import SpreadsheetError, escape_cell
 from toms.models import Measure, ProxyValue
 from toms.proxy_import import ProxyImportError, import_proxy_values
-from toms.spreadsheets import SpreadsheetError, escape_cell
 
 pytestmark = pytest.mark.django_db
 HEADER = ["measure_code", "financial_year", "value_per_unit", "source"]

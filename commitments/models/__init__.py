@@ -1,0 +1,25 @@
+"""Models of the commitments app: contracts and their TOM commitments, and the quarterly returns
+that report against them."""
+
+from commitments.models.contracts import Commitment, Contract
+from commitments.models.returns import (
+    CaseStudy,
+    Evidence,
+    ReminderKind,
+    Return,
+    ReturnLine,
+    ReturnReminder,
+    ReturnStatus,
+)
+
+__all__ = [
+    "CaseStudy",
+    "Commitment",
+    "Contract",
+    "Evidence",
+    "ReminderKind",
+    "Return",
+    "ReturnLine",
+    "ReturnReminder",
+    "ReturnStatus",
+]
