@@ -5,13 +5,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config.api import router
-from reporting import views as reporting_views
 
 admin.site.site_header = "Social Value Portal administration"
 admin.site.site_title = "Social Value Portal admin"
 
 urlpatterns = [
-    path("", reporting_views.home, name="home"),
+    path("", include("reporting.urls")),
     path("accounts/", include("charter.auth_urls")),
     path("", include("charter.urls")),
     path("", include("toms.urls")),

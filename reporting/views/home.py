@@ -1,4 +1,4 @@
-"""Site-wide pages that draw on every app: the home page."""
+"""The home page: the public front door for visitors (each signed-in role gets its own home next)."""
 
 from django.shortcuts import render
 
