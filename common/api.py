@@ -6,10 +6,11 @@ refusals are ``{"detail"}``.
 """
 
 from rest_framework import serializers, status
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
-API_AUTHENTICATION = [TokenAuthentication, SessionAuthentication]  # token first: anonymous → 401
+# As in settings: the token first (anonymous → 401), refusing expired tokens (charter.tokens), then the session.
+API_AUTHENTICATION = api_settings.DEFAULT_AUTHENTICATION_CLASSES
 
 # --- errors: one shape for every 400, shared with the contracts API ------------------------
 

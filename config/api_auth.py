@@ -2,7 +2,8 @@
 
 Sign-in goes through ``django.contrib.auth.authenticate`` with the request, so django-axes counts
 failures and locks out repeated ones exactly as on the sign-in page. The token is DRF's
-``authtoken`` token, one per person; send it as ``Authorization: Token <key>``.
+``authtoken`` token, one per person, lasting ``API_TOKEN_EXPIRY_DAYS`` (``charter.tokens``); send
+it as ``Authorization: Token <key>``.
 """
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -10,10 +11,10 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from charter import tokens
 from common.api import ErrorSerializer, ValidationErrorSerializer, invalid_request
 
 
@@ -24,10 +25,11 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send it as the header `Authorization: Token <token>`.")
+    expires = serializers.DateTimeField(help_text="When the token stops working; then ask for a new one.")
 
 
 WRONG = "The e-mail address or password is not right."
-LOCKED = "Too many failed sign-ins for this account from this address; try again in an hour."
+LOCKED = "Too many failed sign-ins from this address; try again in an hour."
 
 
 class TokenViewSet(viewsets.ViewSet):
@@ -39,8 +41,9 @@ class TokenViewSet(viewsets.ViewSet):
     @extend_schema(
         summary="Obtain an API token",
         description="Exchange your e-mail address and password for your API token (the same token each "
-        "time until it is revoked). Repeated failures lock the account out from that address for an hour, "
-        "as on the sign-in page.",
+        "time until it expires or is revoked: it lasts a set number of days, 90 unless the portal says "
+        "otherwise, and changing or resetting your password revokes it). Repeated failures lock the "
+        "account out from that address for an hour, as on the sign-in page.",
         request=TokenRequestSerializer,
         responses={
             200: TokenSerializer,
@@ -67,5 +70,5 @@ class TokenViewSet(viewsets.ViewSet):
             if settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(request, {"username": email}):
                 return Response({"detail": LOCKED}, status=status.HTTP_429_TOO_MANY_REQUESTS)
             return Response({"detail": WRONG, "errors": []}, status=status.HTTP_400_BAD_REQUEST)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token = tokens.issue(user)
+        return Response({"token": token.key, "expires": tokens.expires_at(token)})
