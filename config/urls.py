@@ -5,11 +5,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config.api import router
+from reporting.views import home as home_views
 
 admin.site.site_header = "Social Value Portal administration"
 admin.site.site_title = "Social Value Portal admin"
 
 urlpatterns = [
+    path("", home_views.home, name="home"),
     path("", include("reporting.urls")),
     path("accounts/", include("charter.auth_urls")),
     path("", include("charter.urls")),
