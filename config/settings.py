@@ -28,6 +28,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Links in e-mails use the request's address when there is one; SITE_URL otherwise (scheduled reminders).
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -62,6 +63,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "common.site.SiteURLMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -116,6 +118,8 @@ except Exception as exc:
 SIGNATURE_CONFIRMATION_DAYS = env_int("SIGNATURE_CONFIRMATION_DAYS", 7)
 # Signing submissions allowed from one address per hour (the form is public).
 SIGNING_RATE_LIMIT_PER_HOUR = env_int("SIGNING_RATE_LIMIT_PER_HOUR", 20)
+# How long the link in an invitation to join an organisation works.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
 
 # --- Quarterly returns: due this many days after the quarter ends; reminders this many days before.
 RETURN_DEADLINE_DAYS = env_int("RETURN_DEADLINE_DAYS", 30)
