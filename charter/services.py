@@ -17,6 +17,7 @@ from charter.models import (
     User,
 )
 from charter.models.signatures import OPEN_STATUSES, _new_nonce
+from common.site import site_url
 
 TOKEN_SALT = "charter.signature.confirm"  # noqa: S105 (a salt, not a secret)
 
@@ -38,7 +39,8 @@ def make_confirmation_token(signature):
 def _enqueue_confirmation(signature):
     from charter.tasks import send_signature_confirmation
 
-    transaction.on_commit(lambda: send_signature_confirmation.delay(signature.pk))
+    link_base = site_url()  # the address the signer used, while their request is at hand
+    transaction.on_commit(lambda: send_signature_confirmation.delay(signature.pk, link_base))
 
 
 def find_existing_organisation(*, name, place, companies_house_number="", charity_number="", ods_code=""):

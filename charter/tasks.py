@@ -10,11 +10,11 @@ from charter.models import Signature, User
 
 
 @shared_task
-def send_signature_confirmation(signature_id):
+def send_signature_confirmation(signature_id, site_url=None):
     from charter.services import confirmation_max_age, make_confirmation_token
 
     signature = Signature.objects.select_related("organisation", "version").get(pk=signature_id)
-    link = settings.SITE_URL + reverse("charter:confirm", args=[make_confirmation_token(signature)])
+    link = (site_url or settings.SITE_URL) + reverse("charter:confirm", args=[make_confirmation_token(signature)])
     context = {
         "signature": signature,
         "link": link,

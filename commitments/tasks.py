@@ -42,13 +42,13 @@ SUBJECTS = {
 
 
 @shared_task
-def send_return_notification(return_id, kind):
+def send_return_notification(return_id, kind, site_url=None):
     """E-mail the reviewer when a return is submitted, and the reporters when it is reviewed."""
     ret = Return.objects.select_related("organisation", "contract", "reviewed_by").get(pk=return_id)
     recipients = _reviewers(ret) if kind == "submitted" else _reporters(ret.organisation_id)
     if not recipients:
         return 0
-    context = {"ret": ret, "kind": kind, "link": settings.SITE_URL + ret.get_absolute_url()}
+    context = {"ret": ret, "kind": kind, "link": (site_url or settings.SITE_URL) + ret.get_absolute_url()}
     send_mail(
         subject=SUBJECTS[kind].format(org=ret.organisation.name, period=ret.period),
         message=render_to_string("commitments/emails/return_notification.txt", context),

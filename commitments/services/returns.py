@@ -13,6 +13,7 @@ from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES
 from commitments.models import Return, ReturnLine, ReturnStatus
 from commitments.models.returns import EDITABLE_RETURN_STATUSES, OPEN_RETURN_STATUSES
 from commitments.validation import LineError, period_problems, unusual_flag
+from common.site import site_url
 from toms.models import Measure
 from toms.periods import Quarter
 from toms.quantities import QuantityError, parse_quantity
@@ -69,7 +70,8 @@ def _lock(ret):
 def _notify(kind, ret):
     from commitments.tasks import send_return_notification
 
-    transaction.on_commit(lambda: send_return_notification.delay(ret.pk, kind))
+    link_base = site_url()  # the address the reviewer or reporter used
+    transaction.on_commit(lambda: send_return_notification.delay(ret.pk, kind, link_base))
 
 
 # --- starting and editing -----------------------------------------------------------------
