@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from toms.models import Measure, Outcome, ProxyValue, Theme
+from toms.models import Adjustment, Measure, Outcome, ProxyValue, Theme
 
 
 class OutcomeInline(admin.TabularInline):
@@ -29,14 +29,19 @@ class ProxyValueInline(admin.TabularInline):
     extra = 0
 
 
+class AdjustmentInline(admin.TabularInline):
+    model = Adjustment
+    extra = 0
+
+
 @admin.register(Measure)
 class MeasureAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "short_title", "outcome", "unit", "value_kind", "is_partner_vcfse",
+    list_display = ["code", "short_title", "outcome", "unit", "value_kind", "combination", "is_partner_vcfse",
                     "needs_review", "is_active"]
-    list_filter = ["outcome__theme", "value_kind", "is_partner_vcfse", "needs_review", "is_active"]
+    list_filter = ["outcome__theme", "value_kind", "combination", "is_partner_vcfse", "needs_review", "is_active"]
     search_fields = ["code", "title", "guidance"]
     list_select_related = ["outcome"]
-    inlines = [ProxyValueInline]
+    inlines = [ProxyValueInline, AdjustmentInline]
 
     @admin.display(description="title")
     def short_title(self, obj):
@@ -47,6 +52,15 @@ class MeasureAdmin(SimpleHistoryAdmin):
 class ProxyValueAdmin(SimpleHistoryAdmin):
     list_display = ["measure", "financial_year", "value", "source", "updated_at"]
     list_filter = ["financial_year", "measure__outcome__theme"]
+    search_fields = ["measure__code", "source"]
+    autocomplete_fields = ["measure"]
+    list_select_related = ["measure"]
+
+
+@admin.register(Adjustment)
+class AdjustmentAdmin(SimpleHistoryAdmin):
+    list_display = ["measure", "financial_year", "deadweight", "attribution", "source", "updated_at"]
+    list_filter = ["financial_year"]
     search_fields = ["measure__code", "source"]
     autocomplete_fields = ["measure"]
     list_select_related = ["measure"]

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from toms.models import Measure, Outcome, ProxyValue, Theme, ValueKind
+from toms.models import COMBINATION_FOR_KIND, Combination, Measure, Outcome, ProxyValue, Theme, ValueKind
 
 FRAMEWORK_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "tom_framework.json"
 
@@ -65,6 +65,7 @@ def read_framework_file(path=FRAMEWORK_FIXTURE):
     if duplicates:
         raise FrameworkFileError(f"Measure codes appear twice in {path}: {', '.join(duplicates)}.")
     kinds = set(ValueKind.values)
+    combinations = set(Combination.values)
     for t in data["themes"]:
         for o in t["outcomes"]:
             for m in o["measures"]:
@@ -72,6 +73,11 @@ def read_framework_file(path=FRAMEWORK_FIXTURE):
                     raise FrameworkFileError(
                         f"Measure {m['code']} has value_kind {m['value_kind']!r}; "
                         f"use one of {', '.join(sorted(kinds))}."
+                    )
+                if m.get("combination", COMBINATION_FOR_KIND[m["value_kind"]]) not in combinations:
+                    raise FrameworkFileError(
+                        f"Measure {m['code']} has combination {m['combination']!r}; "
+                        f"use one of {', '.join(sorted(combinations))}."
                     )
     return data
 
@@ -105,6 +111,7 @@ def load_framework(path=FRAMEWORK_FIXTURE):
                         "title": m["title"],
                         "unit": m["unit"],
                         "value_kind": m["value_kind"],
+                        "combination": m.get("combination", COMBINATION_FOR_KIND[m["value_kind"]]),
                         "is_partner_vcfse": m.get("is_partner_vcfse", False),
                         "guidance": m.get("guidance", ""),
                         "needs_review": m.get("needs_review", False),

@@ -44,6 +44,29 @@ class ValueKind(models.TextChoices):
     YES_NO = "yes_no", "Yes or no"
 
 
+class Combination(models.TextChoices):
+    """How a measure's quarterly figures add up over time and across organisations."""
+
+    SUMMED = "summed", "Summed (amounts, hours, weeks, tonnes; FTE pro rata for the quarter)"
+    SHARE = "share", "Share (a percentage: median and range across organisations, never summed)"
+    YES_NO = "yes_no", "Yes or no (how many said yes, of how many reported)"
+
+
+COMBINATION_FOR_KIND = {
+    ValueKind.NUMBER: Combination.SUMMED,
+    ValueKind.MONEY: Combination.SUMMED,
+    ValueKind.PERCENTAGE: Combination.SHARE,
+    ValueKind.YES_NO: Combination.YES_NO,
+}
+
+# One person working full time for a whole quarter is a quarter of an FTE-year.
+FTE_PRO_RATA_HELP = (
+    "FTE is counted pro rata for the quarter, in FTE-years: one person working full time for the "
+    "whole quarter is 0.25; two people half time for the quarter is also 0.25. Quarters then add "
+    "up to a year, and the proxy value per FTE-year applies."
+)
+
+
 class MeasureQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -66,6 +89,10 @@ class Measure(models.Model):
     is_partner_vcfse = models.BooleanField(
         "Partner VCFSE measure", default=False,
         help_text="A key measure of the Partner VCFSE commitment (NT14 to NT17).",
+    )
+    combination = models.CharField(
+        max_length=10, choices=Combination.choices, default=Combination.SUMMED,
+        help_text="How quarterly figures add up over time and across organisations.",
     )
     guidance = models.TextField(blank=True, help_text="What to count, and what not to.")
     needs_review = models.BooleanField(
@@ -90,6 +117,10 @@ class Measure(models.Model):
     @property
     def theme(self):
         return self.outcome.theme
+
+    @property
+    def is_fte(self):
+        return self.unit.strip().upper() == "FTE"
 
 
 class ProxyValue(models.Model):
@@ -131,6 +162,52 @@ class ProxyValue(models.Model):
 
     def __str__(self):
         return f"{self.measure.code} {self.financial_year_label}: £{self.value} ({self.source})"
+
+    @property
+    def financial_year_label(self):
+        return financial_year_label(self.financial_year)
+
+
+class Adjustment(models.Model):
+    """The ICB's deadweight and attribution for a measure in one financial year, with a source:
+    the adjusted £ = gross £ × (1 − deadweight) × (1 − attribution)."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="adjustments")
+    financial_year = models.PositiveSmallIntegerField(
+        help_text="The start year of the financial year: 2025 means 2025/26."
+    )
+    deadweight = models.DecimalField(
+        "deadweight (%)", max_digits=5, decimal_places=2,
+        help_text="The share of the outcome that would have happened anyway, as a percentage.",
+    )
+    attribution = models.DecimalField(
+        "attribution to others (%)", max_digits=5, decimal_places=2,
+        help_text="The share of the outcome due to other people's work, as a percentage.",
+    )
+    source = models.CharField(max_length=300, help_text="Where the assumptions come from.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["measure__code", "-financial_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure", "financial_year"], name="adjustment_measure_year_unique",
+                violation_error_message="This measure already has deadweight and attribution for that year.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deadweight__gte=0, deadweight__lte=100, attribution__gte=0, attribution__lte=100),
+                name="adjustment_percentages_0_to_100",
+                violation_error_message="Deadweight and attribution are percentages from 0 to 100.",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.measure.code} {financial_year_label(self.financial_year)}: deadweight {self.deadweight}%, "
+            f"attribution {self.attribution}% ({self.source})"
+        )
 
     @property
     def financial_year_label(self):
