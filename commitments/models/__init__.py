@@ -11,8 +11,24 @@ from commitments.models.returns import (
     ReturnReminder,
     ReturnStatus,
 )
+from commitments.models.vcfse import (
+    Baseline,
+    BaselineMethod,
+    Confirmation,
+    OpportunityKind,
+    PartnerCommitment,
+    ReturnLineRecipient,
+    Target,
+)
 
 __all__ = [
+    "Baseline",
+    "BaselineMethod",
+    "Confirmation",
+    "OpportunityKind",
+    "PartnerCommitment",
+    "ReturnLineRecipient",
+    "Target",
     "CaseStudy",
     "Commitment",
     "Contract",

@@ -52,7 +52,22 @@ def can_report(user, organisation):
     )
 
 
-def can_review(user, ret):
+NOT_REVIEWER_MESSAGE = "Only the contract's commissioner (or an ICB admin, for organisation-wide returns) can review it."
+OWN_WORK_MESSAGE = (
+    "You submitted this return or saved its figures, and nobody reviews their own work: "
+    "someone else who reviews it must approve it or request changes."
+)
+
+
+def is_own_work(user, ret):
+    """Whether this person submitted the return or last started, saved or amended its draft."""
+    if not user.is_authenticated:
+        return False
+    last_editor = ret.last_edited_by_id or ret.created_by_id
+    return user.pk in {ret.submitted_by_id, last_editor}
+
+
+def has_review_role(user, ret):
     """The contract's commissioner reviews; an ICB admin reviews organisation-wide returns."""
     if not user.is_authenticated:
         return False
@@ -61,6 +76,21 @@ def can_review(user, ret):
     return user.memberships.filter(
         organisation_id=ret.contract.commissioner_id, role__in=COMMISSIONING_ROLES
     ).exists()
+
+
+def review_refusal(user, ret):
+    """Why this person may not review the return, or None if they may."""
+    if not has_review_role(user, ret):
+        return NOT_REVIEWER_MESSAGE
+    if is_own_work(user, ret):
+        return OWN_WORK_MESSAGE
+    return None
+
+
+def can_review(user, ret):
+    """Whether this person may approve the return or request changes: a reviewer by role
+    (see has_review_role) who neither submitted it nor saved its last draft."""
+    return review_refusal(user, ret) is None
 
 
 def _lock(ret):
@@ -137,7 +167,7 @@ class DraftBatch:
             raise ReturnError(f"The return for {quarter} is approved; to correct it, start an amendment.")
         try:
             with transaction.atomic():  # a savepoint: two people may start the same return at once
-                return Return.objects.create(**key, created_by=self.user), True
+                return Return.objects.create(**key, created_by=self.user, last_edited_by=self.user), True
         except IntegrityError:
             # The one-open-return constraint let the other request win; use the return it made.
             return Return.objects.filter(**key, status__in=OPEN_RETURN_STATUSES).get(), False
@@ -171,7 +201,10 @@ class DraftBatch:
                     f"The return for {Quarter(key[1], key[2])} is approved; to correct it, start an amendment."
                 )
         new = [
-            Return(organisation=self.organisation, contract=wanted[key], year=key[1], quarter=key[2], created_by=self.user)
+            Return(
+                organisation=self.organisation, contract=wanted[key], year=key[1], quarter=key[2],
+                created_by=self.user, last_edited_by=self.user,
+            )
             for key in missing
         ]
         if new:
@@ -240,10 +273,11 @@ class DraftBatch:
         for plan in plans:
             plan.ret.revision += 1
             plan.ret.updated_at = now
+            plan.ret.last_edited_by = self.user
             getattr(plan.ret, "_prefetched_objects_cache", {}).pop("lines", None)  # now out of date
         if plans:
             bulk_update_with_history(
-                [plan.ret for plan in plans], Return, ["revision", "updated_at"], batch_size=1000,
+                [plan.ret for plan in plans], Return, ["revision", "updated_at", "last_edited_by"], batch_size=1000,
                 default_user=self.user,
             )
         return [plan.ret for plan in plans]
@@ -392,10 +426,9 @@ def submit(ret, user, *, attested, revision=None):
 @transaction.atomic
 def approve(ret, user, comment=""):
     ret = _lock(ret)
-    if not can_review(user, ret):
-        raise ReturnError(
-            "Only the contract's commissioner (or an ICB admin, for organisation-wide returns) can review it."
-        )
+    refusal = review_refusal(user, ret)
+    if refusal:
+        raise ReturnError(refusal)
     if ret.status != ReturnStatus.SUBMITTED:
         raise ReturnError(f"Only a submitted return can be approved; this one is {ret.get_status_display().lower()}.")
     if ret.amendment_of_id:
@@ -416,10 +449,9 @@ def approve(ret, user, comment=""):
 @transaction.atomic
 def request_changes(ret, user, comment):
     ret = _lock(ret)
-    if not can_review(user, ret):
-        raise ReturnError(
-            "Only the contract's commissioner (or an ICB admin, for organisation-wide returns) can review it."
-        )
+    refusal = review_refusal(user, ret)
+    if refusal:
+        raise ReturnError(refusal)
     if ret.status != ReturnStatus.SUBMITTED:
         raise ReturnError(f"Only a submitted return can be sent back; this one is {ret.get_status_display().lower()}.")
     comment = (comment or "").strip()
@@ -455,6 +487,7 @@ def amend(ret, user):
         quarter=ret.quarter,
         amendment_of=ret,
         created_by=user,
+        last_edited_by=user,
     )
     bulk_create_with_history(
         [
