@@ -10,6 +10,7 @@ from rest_framework.reverse import reverse
 from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES, Membership, Organisation
 from commitments.models import Contract, Return, ReturnLine, ReturnStatus
 from commitments.models.returns import EDITABLE_RETURN_STATUSES
+from commitments.services.returns import is_own_work
 from toms.periods import Quarter
 
 # --- representation ------------------------------------------------------------------------
@@ -117,6 +118,8 @@ def allowed_actions(user, ret, roles=None):
 
     It mirrors ``return_services.can_report`` / ``can_review`` from one query of the person's
     memberships, so that a list does not cost queries per return; the services still decide.
+    Nobody reviews their own work: whoever submitted the return or saved its last draft is not
+    offered approve or request_changes.
     """
     roles = roles if roles is not None else roles_by_organisation(user)
     reports = bool(roles.get(ret.organisation_id, set()) & REPORTING_ROLES)
@@ -127,7 +130,7 @@ def allowed_actions(user, ret, roles=None):
     allowed = set()
     if reports and ret.status in EDITABLE_RETURN_STATUSES:
         allowed |= {"save", "submit"}
-    if reviews and ret.status == ReturnStatus.SUBMITTED:
+    if reviews and ret.status == ReturnStatus.SUBMITTED and not is_own_work(user, ret):
         allowed |= {"approve", "request_changes"}
     if reports and ret.status == ReturnStatus.APPROVED:
         allowed.add("amend")

@@ -64,8 +64,9 @@ def require_reporter(user, ret):
 
 
 def require_reviewer(user, ret):
-    if not rs.can_review(user, ret):
-        raise PermissionDenied("Only the contract's commissioner (or an ICB admin) can review this return.")
+    refusal = rs.review_refusal(user, ret)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 def _review_scope(user):
@@ -78,6 +79,11 @@ def _review_scope(user):
     if user.is_icb_admin:
         scope |= Q(contract__isnull=True)
     return Return.objects.for_user(user).filter(scope)
+
+
+def _own_work(user):
+    """Returns this person submitted or last saved: never theirs to review (see rs.is_own_work)."""
+    return Q(submitted_by=user) | Q(last_edited_by=user) | Q(last_edited_by__isnull=True, created_by=user)
 
 
 def _quarter_label(quarter):
@@ -136,7 +142,7 @@ def review_list(request):
     scope = _review_scope(request.user).select_related("organisation", "contract").annotate(
         line_count=Count("lines"), flag_count=Count("lines", filter=~Q(lines__flag=""))
     )
-    waiting = scope.filter(status=ReturnStatus.SUBMITTED).order_by("submitted_at")
+    waiting = scope.filter(status=ReturnStatus.SUBMITTED).exclude(_own_work(request.user)).order_by("submitted_at")
     decided = scope.filter(status__in=[ReturnStatus.APPROVED, ReturnStatus.CHANGES_REQUESTED]).order_by(
         "-reviewed_at"
     )[:20]
@@ -208,13 +214,14 @@ def _detail_context(request, ret, *, submit_form=None, review_form=None):
     user = request.user
     may_report = rs.can_report(user, ret.organisation)
     may_review = rs.can_review(user, ret)
+    reviewer_by_role = may_review or rs.has_review_role(user, ret)
     lines = list(with_value(ret.lines.select_related("measure")))
     targets = targets_for(ret)
     for line in lines:
         line.shown_quantity = format_amount(line.measure, line.quantity)
         line.target = targets.get(line.measure_id)
     valued = [line.social_value for line in lines if line.social_value is not None]
-    sees_flags = may_review or user.is_icb
+    sees_flags = reviewer_by_role or user.is_icb
     flagged = [line for line in lines if line.flag] if sees_flags else []
     editable = ret.is_editable and may_report
     context = {
@@ -234,6 +241,7 @@ def _detail_context(request, ret, *, submit_form=None, review_form=None):
         "editable": editable,
         "can_submit": editable and bool(lines),
         "can_decide": may_review and ret.status == ReturnStatus.SUBMITTED,
+        "own_work": reviewer_by_role and not may_review and ret.status == ReturnStatus.SUBMITTED,
         "can_amend": may_report and ret.status == ReturnStatus.APPROVED,
         "open_amendment": None,
         "replaced_by": None,
