@@ -11,10 +11,15 @@ PYTEST_ARGS ?= -n 2
 
 .PHONY: demo test install sysdeps lint check pytest clean
 
+# pip's own messages go to a log; the terminal gets one line per step.
+INSTALL_LOG := $(VENV)/install.log
 $(VENV)/.installed: pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	@test -x $(PY) || { printf 'Creating the virtualenv in $(VENV)… '; $(PYTHON) -m venv $(VENV) && echo done; }
+	@printf 'Installing dependencies… '; \
+	if $(PY) -m pip install -q --upgrade pip >$(INSTALL_LOG) 2>&1 \
+	  && $(PY) -m pip install -q -e '.[test]' >>$(INSTALL_LOG) 2>&1; \
+	then echo "done (log: $(INSTALL_LOG))"; \
+	else echo "failed; the end of $(INSTALL_LOG):"; tail -n 20 $(INSTALL_LOG); exit 1; fi
 	@touch $@
 
 install: $(VENV)/.installed
@@ -36,12 +41,19 @@ sysdeps:
 	  fi; \
 	fi
 
+# The demo: development settings, the portal's own error pages, and e-mail links to where it listens.
+DEMO_ENV := DEBUG=true DEMO=true SITE_URL=http://$(HOST):$(PORT)
+DEMO_LOG := $(VENV)/demo-setup.log
+
 demo: install
-	DEBUG=true $(PY) manage.py migrate --noinput -v0
-	DEBUG=true $(PY) manage.py load_framework
-	DEBUG=true $(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
+	@printf 'Preparing the database… '; \
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v0 >$(DEMO_LOG) 2>&1 && echo done || { echo "failed (log: $(DEMO_LOG))"; exit 1; }
+	@printf 'Loading the TOM framework… '; \
+	$(DEMO_ENV) $(PY) manage.py load_framework >>$(DEMO_LOG) 2>&1 && echo done || { echo "failed (log: $(DEMO_LOG))"; exit 1; }
+	@echo 'Loading the demo data…'
+	@$(DEMO_ENV) $(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/
 	@echo "Starting the portal at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	@$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .

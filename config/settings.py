@@ -74,6 +74,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# The demo (`make demo` sets DEMO with DEBUG) shows the portal's 404 page, not Django's technical one.
+DEMO = env_bool("DEMO", False)
+if DEBUG and DEMO:
+    MIDDLEWARE.insert(1, "config.demo.PortalNotFoundMiddleware")
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
