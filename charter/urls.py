@@ -1,6 +1,6 @@
 from django.urls import path
 
-from charter import register_views, signature_views, signing_views, views
+from charter import people_views, register_views, signature_views, signing_views, views
 
 app_name = "charter"
 
@@ -10,6 +10,21 @@ urlpatterns = [
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),
     path("organisations/<int:pk>/charter/", signature_views.organisation_charter, name="organisation-charter"),
     path("organisations/<int:pk>/charter/certificate.pdf", signature_views.certificate, name="certificate"),
+    # Managing an organisation's people and details (its admins, or an ICB admin)
+    path("organisations/<int:pk>/edit/", people_views.edit_organisation, name="organisation-edit"),
+    path("organisations/<int:pk>/people/", people_views.people, name="people"),
+    path("organisations/<int:pk>/people/invite/", people_views.invite, name="people-invite"),
+    path("organisations/<int:pk>/people/<int:membership_pk>/role/", people_views.change_role, name="people-role"),
+    path("organisations/<int:pk>/people/<int:membership_pk>/remove/", people_views.remove, name="people-remove"),
+    path(
+        "organisations/<int:pk>/invitations/<int:invitation_pk>/resend/",
+        people_views.resend_invitation, name="invitation-resend",
+    ),
+    path(
+        "organisations/<int:pk>/invitations/<int:invitation_pk>/cancel/",
+        people_views.cancel_invitation, name="invitation-cancel",
+    ),
+    path("invitations/<str:token>/", people_views.accept_invitation, name="invitation"),
     path("signatures/<int:pk>/withdraw/", signature_views.withdraw, name="withdraw"),
     path("signatures/<int:pk>/resend/", signature_views.resend, name="resend"),
     # The Charter and signing it (public)

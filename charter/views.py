@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from charter.models import ROLE_DESCRIPTIONS, Role
+from charter.people_services import can_manage
 from charter.selectors import get_organisation_for, members_of, organisations_of
 
 
@@ -24,5 +25,6 @@ def organisation_detail(request, pk):
         "role_description": ROLE_DESCRIPTIONS.get(role) if role else None,
         "members": members_of(request.user, organisation),
         "live_signature": organisation.live_signature,
+        "can_manage": can_manage(request.user, organisation),
     }
     return render(request, "charter/organisation_detail.html", context)
