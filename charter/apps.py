@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CharterConfig(AppConfig):
     name = "charter"
     verbose_name = "Charter, organisations and people"
+
+    def ready(self):
+        from charter.admin_access import sync_icb_admin_group
+
+        # After every app's migrate signal: each app's permissions exist once its own has run.
+        post_migrate.connect(sync_icb_admin_group, dispatch_uid="charter.sync_icb_admin_group")

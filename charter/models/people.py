@@ -97,7 +97,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         # set_password() keeps the new raw password until the save: a change or reset, by any route
         # (the pages, the admin, manage.py changepassword), revokes the person's API token.
         password_changed = self._password is not None and not self._state.adding
+        update_fields = kwargs.get("update_fields")
+        role_saved = update_fields is None or "system_role" in update_fields
+        if role_saved and self.system_role == SystemRole.ICB_ADMIN:
+            self.is_staff = True  # the Django admin is where ICB admins keep the framework and proxy values
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "is_staff"}
         super().save(*args, **kwargs)
+        if role_saved:
+            from charter.admin_access import sync_membership
+
+            sync_membership(self)
         if password_changed:
             from charter import tokens
 
