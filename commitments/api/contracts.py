@@ -27,7 +27,7 @@ from charter.models import COMMISSIONING_ROLES, Membership, Organisation, Place
 from commitments.api.returns import BAD_REQUEST, LIST_ERRORS, UNAUTHENTICATED
 from commitments.api.serializers import OrganisationRefSerializer
 from commitments.models import Commitment, Contract
-from commitments.services.contracts import ContractError, record_contract
+from commitments.services.contracts import ContractError, SupplierKeptError, record_contract, update_contract
 from common.api import API_AUTHENTICATION, ErrorSerializer, FilterErrorsMixin, describe, error_response, invalid_request
 from toms.filters import QuarterFilter
 from toms.models import Measure
@@ -161,6 +161,34 @@ class ContractCreateSerializer(serializers.Serializer):
         return commitments
 
 
+class ContractUpdateSerializer(serializers.Serializer):
+    """A change to a recorded contract: only the fields sent change. The commissioner never
+    changes, and a contract with returns keeps its supplier."""
+
+    supplier = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), required=False,
+        help_text="The id of the supplier organisation; refused once the contract has returns.",
+        error_messages={"does_not_exist": "There is no organisation {pk_value}."},
+    )
+    reference = serializers.CharField(max_length=60, required=False)
+    title = serializers.CharField(max_length=200, required=False)
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    start_date = serializers.DateField(required=False)
+    end_date = serializers.DateField(required=False)
+    places_served = serializers.ListField(child=serializers.ChoiceField(choices=Place.choices), required=False)
+
+
+def _model_errors(exc):
+    """A Django ValidationError from the model as a 400 in the shape of every other."""
+    errors = [
+        {"line": None, "measure": None, "field": "non_field_errors" if field == "__all__" else field,
+         "message": message}
+        for field, messages in exc.message_dict.items()
+        for message in messages
+    ]
+    return error_response(status.HTTP_400_BAD_REQUEST, describe(errors), errors)
+
+
 # --- filters --------------------------------------------------------------------------------
 
 
@@ -224,8 +252,12 @@ class ContractViewSet(FilterErrorsMixin, mixins.ListModelMixin, mixins.RetrieveM
             .order_by("-start_date", "reference", "pk")
         )
 
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
     def get_serializer_class(self):
-        return ContractCreateSerializer if self.action == "create" else ContractSerializer
+        return {"create": ContractCreateSerializer, "partial_update": ContractUpdateSerializer}.get(
+            self.action, ContractSerializer
+        )
 
     @extend_schema(
         summary="Record a contract",
@@ -274,13 +306,7 @@ class ContractViewSet(FilterErrorsMixin, mixins.ListModelMixin, mixins.RetrieveM
         except ContractError as exc:
             return error_response(status.HTTP_403_FORBIDDEN, str(exc))
         except DjangoValidationError as exc:
-            errors = [
-                {"line": None, "measure": None, "field": "non_field_errors" if field == "__all__" else field,
-                 "message": message}
-                for field, messages in exc.message_dict.items()
-                for message in messages
-            ]
-            return error_response(status.HTTP_400_BAD_REQUEST, describe(errors), errors)
+            return _model_errors(exc)
         except IntegrityError:  # a concurrent request recorded the same reference first
             message = "This commissioner already has a contract with that reference."
             errors = [{"line": None, "measure": None, "field": "reference", "message": message}]
@@ -288,3 +314,37 @@ class ContractViewSet(FilterErrorsMixin, mixins.ListModelMixin, mixins.RetrieveM
         fresh = self.get_queryset().get(pk=contract.pk)
         data = ContractSerializer(fresh, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["links"]["self"]})
+
+    @extend_schema(
+        summary="Change a contract",
+        description="For the contract's commissioners: change the fields sent. The commissioner never changes. "
+        "A contract with returns keeps its supplier (400 on `supplier`): end it and record a new one.",
+        request=ContractUpdateSerializer,
+        responses={
+            200: ContractSerializer,
+            400: BAD_REQUEST,
+            401: UNAUTHENTICATED,
+            403: OpenApiResponse(ErrorSerializer, description="You may see the contract but not change it."),
+            404: OpenApiResponse(ErrorSerializer, description="No such contract among those you may see."),
+        },
+    )
+    def partial_update(self, request, pk=None):
+        contract = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            return invalid_request(serializer)
+        try:
+            contract = update_contract(request.user, contract, **serializer.validated_data)
+        except SupplierKeptError as exc:
+            errors = [{"line": None, "measure": None, "field": "supplier", "message": str(exc)}]
+            return error_response(status.HTTP_400_BAD_REQUEST, describe(errors), errors)
+        except ContractError as exc:
+            return error_response(status.HTTP_403_FORBIDDEN, str(exc))
+        except DjangoValidationError as exc:
+            return _model_errors(exc)
+        except IntegrityError:
+            message = "This commissioner already has a contract with that reference."
+            errors = [{"line": None, "measure": None, "field": "reference", "message": message}]
+            return error_response(status.HTTP_400_BAD_REQUEST, describe(errors), errors)
+        fresh = self.get_queryset().get(pk=contract.pk)
+        return Response(ContractSerializer(fresh, context=self.get_serializer_context()).data)

@@ -11,7 +11,7 @@ from django.db import transaction
 from charter.models import Organisation, Place
 from commitments.forms.returns import measure_choices
 from commitments.models import Contract
-from commitments.services.contracts import set_commitment
+from commitments.services.contracts import set_commitment, supplier_change_refusal
 from toms.models import Measure
 from toms.periods import financial_year_label, financial_year_of
 
@@ -103,6 +103,13 @@ class ContractForm(forms.ModelForm):
         if value.as_tuple().exponent < -2:
             raise forms.ValidationError("Give the contract value in pounds and pence, at most 2 decimal places")
         return value
+
+    def clean_supplier(self):
+        supplier = self.cleaned_data["supplier"]
+        refusal = supplier_change_refusal(self.instance, supplier)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return supplier
 
     def clean(self):
         cleaned = super().clean()

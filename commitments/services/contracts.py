@@ -10,6 +10,35 @@ class ContractError(Exception):
     """A contract change cannot go ahead; str(error) says why."""
 
 
+class SupplierKeptError(ContractError):
+    """The contract has returns, so its supplier cannot change."""
+
+
+def supplier_kept_message(contract):
+    return (
+        f"Contract {contract.reference} has returns from {contract.supplier.name}, so it keeps its supplier: "
+        "end this contract and record a new one with the new supplier."
+    )
+
+
+def supplier_change_refusal(contract, supplier):
+    """Why the recorded ``contract`` may not pass to ``supplier``, or None if it may.
+
+    A contract with returns keeps its supplier: otherwise the new supplier would see, and be
+    credited with, the old one's figures. This is the one definition of the rule, used by the
+    contract form, the API and the spreadsheet import.
+    """
+    if contract.pk is None or supplier is None:
+        return None
+    supplier_id = getattr(supplier, "pk", supplier)
+    if supplier_id == contract.supplier_id:
+        return None
+    current = Contract.objects.select_related("supplier").only("reference", "supplier__name").get(pk=contract.pk)
+    if supplier_id == current.supplier_id or not current.returns.exists():
+        return None
+    return supplier_kept_message(current)
+
+
 def can_commission_for(user, organisation):
     return (
         user.is_authenticated
@@ -30,6 +59,29 @@ def record_contract(user, *, commissioner, commitments=(), **fields):
         commitment = Commitment(contract=contract, measure=measure, target_quantity=target, financial_year=year)
         commitment.full_clean()
         commitment.save()
+    return contract
+
+
+CHANGEABLE_FIELDS = {"supplier", "reference", "title", "value", "start_date", "end_date", "places_served"}
+
+
+@transaction.atomic
+def update_contract(user, contract, **fields):
+    """Change a recorded contract's details (never its commissioner); refuses a new supplier once
+    the contract has returns (SupplierKeptError) and anything the model refuses (ValidationError)."""
+    if not can_commission_for(user, contract.commissioner):
+        raise ContractError(f"Only {contract.commissioner.name}'s commissioners can change this contract.")
+    unknown = set(fields) - CHANGEABLE_FIELDS
+    if unknown:
+        raise ContractError(f"A contract's {', '.join(sorted(unknown))} cannot be changed.")
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    refusal = supplier_change_refusal(contract, fields.get("supplier"))
+    if refusal:
+        raise SupplierKeptError(refusal)
+    for name, value in fields.items():
+        setattr(contract, name, value)
+    contract.full_clean(exclude=["created_by"])
+    contract.save()
     return contract
 
 

@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +21,13 @@ from commitments.due import returns_due
 from commitments.forms.contracts import CommitmentFormSet, ContractForm, commitment_initial
 from commitments.models import Contract, Return, ReturnStatus
 from commitments.selectors import contract_progress, get_contract_for
-from commitments.services.contracts import ContractError, can_commission_for, record_contract
+from commitments.services.contracts import (
+    ContractError,
+    SupplierKeptError,
+    can_commission_for,
+    record_contract,
+    update_contract,
+)
 
 
 def _require_commissioner(user, contract):
@@ -78,10 +83,16 @@ def contract_edit(request, pk):
     _require_commissioner(request.user, contract)
     form = ContractForm(request.POST or None, instance=contract, commissioners=[contract.commissioner])
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-        messages.success(request, f"Contract {contract.reference} updated.")
-        return redirect(contract)
+        changes = {name: value for name, value in form.cleaned_data.items() if name != "commissioner"}
+        try:
+            contract = update_contract(request.user, contract, **changes)
+        except SupplierKeptError as exc:  # returns were started since the form was checked
+            form.add_error("supplier", str(exc))
+        except ContractError as exc:
+            raise PermissionDenied(str(exc)) from None
+        else:
+            messages.success(request, f"Contract {contract.reference} updated.")
+            return redirect(contract)
     status = 400 if form.errors else 200
     return render(request, "commitments/contract_form.html", {"form": form, "contract": contract}, status=status)
 
