@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "common.site.SiteURLMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "charter.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -152,10 +153,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# An idle session ends: it lasts SESSION_IDLE_MINUTES from the last request (saved on every one).
+# An idle session ends: it lasts SESSION_IDLE_MINUTES from the last request (charter.middleware
+# renews it at most once a minute while it is in use).
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 120)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
 # Password-reset e-mails sent to one address per hour (past it, the page says the same, nothing is sent).
 PASSWORD_RESET_EMAILS_PER_HOUR = env_int("PASSWORD_RESET_EMAILS_PER_HOUR", 3)
 LOGIN_URL = "login"

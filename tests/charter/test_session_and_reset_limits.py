@@ -1,14 +1,18 @@
 """Limits: idle sessions end, and password-reset e-mails to one address are rate-limited."""
 
+import time
 from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from charter.middleware import SEEN
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,13 +38,31 @@ def test_a_session_lasts_two_idle_hours_not_two_weeks(client, settings):
     assert session.expire_date <= timezone.now() + timedelta(hours=2, minutes=1)
 
 
+def idle_for(client, minutes):
+    """Make the signed-in session look as if its last request was ``minutes`` ago."""
+    store = client.session
+    store[SEEN] = int(time.time()) - minutes * 60
+    store.save()
+    Session.objects.filter(pk=store.session_key).update(
+        expire_date=timezone.now() + timedelta(minutes=120 - minutes)
+    )
+    return Session.objects.get(pk=store.session_key)
+
+
 def test_each_request_keeps_a_session_alive(client):
-    session = signed_in(client)
-    # As if the person had been idle for 1 hour 55 minutes:
-    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(minutes=5))
+    signed_in(client)
+    session = idle_for(client, 115)
     assert client.get(reverse("charter:organisation-list")).status_code == 200
     session.refresh_from_db()
-    assert session.expire_date > timezone.now() + timedelta(hours=1, minutes=55)
+    assert session.expire_date > timezone.now() + timedelta(hours=1, minutes=59)
+
+
+def test_the_session_is_written_at_most_once_a_minute(client):
+    signed_in(client)
+    client.get(reverse("charter:organisation-list"))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("charter:organisation-list"))
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
 
 
 def test_an_idle_session_signs_the_person_out(client):
