@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from common.spreadsheets import RowError, escape_cell, read_table
+from common.spreadsheets import RowError, escape_cell, finish_problems, problem_count, read_table
 from toms.models import Measure, ProxyValue
 from toms.periods import financial_year_label, parse_financial_year
 
@@ -16,7 +16,7 @@ MAX_VALUE = Decimal("999999999999.99")
 class ProxyImportError(Exception):
     def __init__(self, errors):
         self.errors = errors
-        super().__init__(f"{len(errors)} problem(s) in the file")
+        super().__init__(f"{problem_count(len(errors))} in the file")
 
 
 @dataclass
@@ -30,6 +30,9 @@ def _parse_rows(table):
     measures = {m.code.upper(): m for m in Measure.objects.all()}
     errors, parsed, seen = [], [], {}
     for number, row in table.rows:
+        if not row["value_per_unit"].strip():
+            # No value: a measure the ICB has no value for (as the template lists every measure).
+            continue
         code = row["measure_code"].strip().upper()
         measure = measures.get(code)
         if not code:
@@ -86,6 +89,7 @@ def import_proxy_values(uploaded):
     """
     table = read_table(uploaded, required_columns=COLUMNS, sheet_name=None)
     parsed, errors = _parse_rows(table)
+    errors = finish_problems(table, errors)
     if errors:
         raise ProxyImportError(errors)
     created = updated = unchanged = 0

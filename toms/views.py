@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from charter.access import icb_admin_required
-from common.spreadsheets import SpreadsheetError
+from common.spreadsheets import SpreadsheetError, problem_count
 from toms.forms import SpreadsheetUploadForm
 from toms.models import Measure, Outcome, ProxyValue
 from toms.proxy_import import COLUMNS, ProxyImportError, import_proxy_values, proxy_value_template_rows
@@ -46,13 +46,16 @@ def proxy_value_import(request):
                 form.add_error("file", str(exc))
             except ProxyImportError as exc:
                 errors = exc.errors
-                form.add_error("file", f"The file has {len(errors)} problem(s); nothing was imported.")
+                form.add_error("file", f"The file has {problem_count(len(errors))}; nothing was imported.")
             else:
-                messages.success(
-                    request,
-                    f"Proxy values imported: {result.created} added, {result.updated} updated, "
-                    f"{result.unchanged} unchanged.",
-                )
+                if result.created or result.updated:
+                    text = (
+                        f"Proxy values imported: {result.created} added, {result.updated} updated, "
+                        f"{result.unchanged} unchanged."
+                    )
+                else:
+                    text = f"Proxy values imported: nothing changed ({result.unchanged} already as in the file)."
+                messages.success(request, text)
                 return redirect("toms:proxy-value-import")
     else:
         form = SpreadsheetUploadForm()

@@ -1,10 +1,12 @@
 """The bulk upload: many contracts' and quarters' returns in one file, all or nothing, through the
 same rules as the web form and the API; problems are reported by spreadsheet row and column."""
 
+import re
 from dataclasses import dataclass
 
 from django.db import transaction
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Font
 
 from commitments.models import Contract, Return, ReturnStatus
@@ -16,17 +18,30 @@ from commitments.services.returns import (
     can_report,
 )
 from commitments.spreadsheets.returns import (
+    ORGANISATION_WIDE,
     ReturnUploadError,
     lines_from_rows,
     map_line_errors,
 )
 from commitments.validation import period_problems
-from common.spreadsheets import RowError, SpreadsheetError, escape_cell, read_table, unescape_cell
+from common.spreadsheets import RowError, escape_cell, finish_problems, read_table, unescape_cell
 from toms.periods import Quarter
 
 BULK_SHEET = "Returns"
 BULK_COLUMNS = ["contract_reference", "quarter", "measure_code", "quantity", "narrative"]
 BULK_REQUIRED = ["contract_reference", "quarter", "measure_code", "quantity"]
+# What to write in contract_reference for social value not tied to a contract.
+ORGANISATION_WIDE_WORD = "organisation-wide"
+CONTRACT_REFERENCE_HELP = (
+    "The contract's reference. For social value not tied to a contract, write "
+    f"{ORGANISATION_WIDE_WORD}: a blank reference under rows that have one is refused, so that a "
+    "reference given only once, or merged down, is never read as organisation-wide."
+)
+
+
+def _is_organisation_wide(reference):
+    key = re.sub(r"[^a-z]", "", reference.lower()).replace("organization", "organisation")
+    return key in {"organisationwide", re.sub(r"[^a-z]", "", ORGANISATION_WIDE.lower())}
 
 
 @dataclass
@@ -34,12 +49,19 @@ class BulkImportResult:
     returns_created: int
     returns_updated: int
     lines: int
+    returns_unchanged: int = 0
 
     def summary(self):
+        if not self.returns_created and not self.returns_updated:
+            return "nothing changed" + (
+                f" ({self.returns_unchanged:,} return{'s' if self.returns_unchanged != 1 else ''} already as in the file)"
+                if self.returns_unchanged
+                else ", the file has no quantities filled in"
+            )
         return (
             f"{self.lines:,} line{'s' if self.lines != 1 else ''} saved: "
-            f"{self.returns_created:,} draft return{'s' if self.returns_created != 1 else ''} started and "
-            f"{self.returns_updated:,} updated"
+            f"{self.returns_created:,} draft return{'s' if self.returns_created != 1 else ''} started, "
+            f"{self.returns_updated:,} updated and {self.returns_unchanged:,} unchanged"
         )
 
 
@@ -64,8 +86,9 @@ def import_returns(user, organisation, uploaded, *, today=None):
     """
     if not can_report(user, organisation):
         raise ReturnError(f"Only {organisation.name}'s admins and reporters can make its returns.")
-    table = read_table(uploaded, required_columns=BULK_REQUIRED)
+    table = read_table(uploaded, required_columns=BULK_REQUIRED, optional_columns=["narrative"])
     errors = []
+    referenced_above = None  # the first row that gave a contract reference
     contracts = {}
     for contract in Contract.objects.filter(supplier=organisation).only(
         "pk", "reference", "title", "start_date", "end_date", "supplier_id", "commissioner_id"
@@ -74,12 +97,25 @@ def import_returns(user, organisation, uploaded, *, today=None):
 
     groups, quarters = {}, {}
     for number, record in table.rows:
-        quantity = record.get("quantity", "").strip()
-        narrative = record.get("narrative", "").strip()
-        if not quantity and not narrative:
-            continue  # a measure left out, as in the template
         reference = unescape_cell(record["contract_reference"]).strip()
+        if referenced_above is None and reference and not _is_organisation_wide(reference):
+            referenced_above = number
+        if not unescape_cell(record.get("quantity", "")).strip():
+            continue  # a measure left out, whatever its narrative, as in the template
         contract = None
+        if reference and _is_organisation_wide(reference):
+            reference = ""
+        elif not reference and referenced_above is not None:
+            errors.append(
+                RowError(
+                    number,
+                    "contract_reference",
+                    f"No contract reference, although row {referenced_above} has one. Give the contract's "
+                    f"reference on every row, or write {ORGANISATION_WIDE_WORD} for social value not tied to a "
+                    "contract.",
+                )
+            )
+            continue
         if reference:
             matches = contracts.get(reference.upper(), [])
             if not matches:
@@ -113,8 +149,8 @@ def import_returns(user, organisation, uploaded, *, today=None):
         lines, row_numbers = lines_from_rows([(number, record)])
         group.lines.extend(lines)
         group.rows.extend(row_numbers)
-    if not groups and not errors:
-        raise SpreadsheetError("The file has no quantities filled in; nothing to save.")
+    if not groups and not errors and not table.problems:
+        return BulkImportResult(0, 0, 0)  # nothing filled in: the template as downloaded
 
     existing = {}
     years = {key[1] for key in groups}
@@ -156,7 +192,7 @@ def import_returns(user, organisation, uploaded, *, today=None):
 
     # The lines are checked by save_draft itself (validate_lines), group by group, inside one
     # transaction that is rolled back if any group, or any row above, has a problem.
-    created = updated = count = 0
+    created = updated = unchanged = count = 0
     with transaction.atomic():
         # One batch: permission, measures, earlier figures and targets read once; the returns
         # are created, locked and saved in bulk. The lines are checked by the same rules as
@@ -173,25 +209,30 @@ def import_returns(user, organisation, uploaded, *, today=None):
             key = (group.contract.pk if group.contract else None, group.quarter.year, group.quarter.number)
             ret = locked[started[key].pk]
             try:
-                plans.append(batch.plan(ret, group.lines, revision=ret.revision))
+                plan = batch.plan(ret, group.lines, revision=ret.revision)
             except ReturnValidationError as exc:
                 errors.extend(map_line_errors(exc.errors, group.rows))
                 continue
             except ReturnError as exc:
                 errors.append(RowError(group.rows[0], "", f"{exc} ({_row_span(group.rows)})"))
                 continue
+            if is_open and not (plan.created or plan.changed or plan.removed):
+                unchanged += 1  # the return's lines are already as in the file: not even a new revision
+                continue
+            plans.append(plan)
             if is_open:
                 updated += 1
             else:
                 created += 1
             count += len(group.lines)
+        errors = finish_problems(table, errors)
         if not errors:
             batch.apply(plans)
         if errors:
             transaction.set_rollback(True)
     if errors:
         raise ReturnUploadError(errors)
-    return BulkImportResult(created, updated, count)
+    return BulkImportResult(created, updated, count, unchanged)
 
 
 def bulk_template(organisation, quarter):
@@ -203,6 +244,7 @@ def bulk_template(organisation, quarter):
     sheet.append([*BULK_COLUMNS, "measure (for reference)", "unit (for reference)"])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    sheet["A1"].comment = Comment(CONTRACT_REFERENCE_HELP, "Social Value Portal", width=300, height=120)
     contracts = (
         Contract.objects.filter(supplier=organisation)
         .live_in(quarter)

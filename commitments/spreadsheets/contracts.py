@@ -22,7 +22,7 @@ from charter.models import Organisation, Place
 from charter.models.people import normalise_name
 from commitments.models import Contract
 from commitments.services.contracts import ContractError, can_commission_for, record_contract, set_commitment
-from common.spreadsheets import RowError, escape_cell, read_table, unescape_cell
+from common.spreadsheets import RowError, escape_cell, finish_problems, problem_count, read_table, unescape_cell
 from toms.models import Measure, ValueKind
 from toms.periods import financial_year_label, financial_year_of, parse_financial_year
 from toms.quantities import NO, YES
@@ -55,7 +55,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y", "%d/%m/%y", "%d-%m-
 class ContractImportError(Exception):
     def __init__(self, errors):
         self.errors = sorted(errors, key=lambda e: (e.row, e.column))
-        super().__init__(f"{len(self.errors)} problem(s) in the file")
+        super().__init__(f"{problem_count(len(self.errors))} in the file")
 
 
 @dataclass
@@ -68,11 +68,21 @@ class ImportResult:
     commitments_unchanged: int = 0
 
     def summary(self):
+        if not (self.contracts_created or self.contracts_updated or self.commitments_created or self.commitments_updated):
+            return "nothing changed" + (
+                f" ({_count(self.contracts_unchanged, 'contract')} already as in the file)"
+                if self.contracts_unchanged
+                else ", the file has no contracts in it"
+            )
         return (
-            f"{self.contracts_created} contract(s) added, {self.contracts_updated} updated, "
-            f"{self.contracts_unchanged} unchanged; {self.commitments_created} commitment(s) added, "
+            f"{_count(self.contracts_created, 'contract')} added, {self.contracts_updated} updated, "
+            f"{self.contracts_unchanged} unchanged; {_count(self.commitments_created, 'commitment')} added, "
             f"{self.commitments_updated} updated, {self.commitments_unchanged} unchanged"
         )
+
+
+def _count(number, noun):
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
 @dataclass
@@ -400,10 +410,11 @@ def import_contracts(user, uploaded):
 
     Raises ContractImportError (every RowError) or SpreadsheetError; either way nothing changes.
     """
-    table = read_table(uploaded, required_columns=REQUIRED_COLUMNS)
+    table = read_table(uploaded, required_columns=REQUIRED_COLUMNS, optional_columns=["financial_year"])
     contracts, errors = _parse_rows(user, table)
-    if not errors:
+    if not errors and not table.problems:
         _check_models(contracts, errors)
+    errors = finish_problems(table, errors)
     if errors:
         raise ContractImportError(errors)
     result = ImportResult()

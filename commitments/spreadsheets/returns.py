@@ -11,21 +11,30 @@ import io
 import re
 from decimal import Decimal
 
+from django.db import transaction
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from commitments.models import ReturnStatus
 from commitments.services.returns import (
+    DraftBatch,
     LineInput,
     ReturnError,
     ReturnValidationError,
     StaleReturnError,
     can_report,
-    save_draft,
     validate_lines,
 )
-from common.spreadsheets import RowError, SpreadsheetError, escape_cell, read_table, unescape_cell
+from common.spreadsheets import (
+    RowError,
+    SpreadsheetError,
+    escape_cell,
+    finish_problems,
+    problem_count,
+    read_table,
+    unescape_cell,
+)
 from toms.models import Measure, ValueKind
 from toms.quantities import format_quantity
 
@@ -36,8 +45,6 @@ CSV_COLUMNS = [
     "organisation", "contract_reference", "quarter", "status",
     "measure_code", "measure", "unit", "quantity", "narrative", "flag",
 ]  # fmt: skip
-# The template's table starts below its header block; look this far down for its header row.
-HEADER_SEARCH = 20
 # validate_lines names the field; the spreadsheet names the column.
 FIELD_COLUMNS = {"measure": "measure_code", "quantity": "quantity", "narrative": "narrative"}
 ORGANISATION_WIDE = "None (organisation-wide social value)"
@@ -50,7 +57,7 @@ class ReturnUploadError(Exception):
 
     def __init__(self, errors):
         self.errors = sorted(errors, key=lambda e: (e.row, e.column))
-        super().__init__(f"{len(self.errors)} problem(s) in the file")
+        super().__init__(f"{problem_count(len(self.errors))} in the file")
 
 
 # --- the template ---------------------------------------------------------------------------
@@ -135,9 +142,10 @@ def return_template(ret):
     sheet.cell(
         row=len(block) + 3,
         column=1,
-        value="Fill in the quantity and narrative columns only. Leave a quantity blank to leave the "
-        "measure out. Then upload this file on the return's page: if any row has a problem, nothing "
-        "is saved and every problem is listed.",
+        value="Fill in the quantity and narrative columns only. A row whose quantity is blank is left "
+        "out of the return, whatever its narrative: clear a quantity to take its measure out. Then "
+        "upload this file on the return's page: if any row has a problem, nothing is saved and every "
+        "problem is listed.",
     )
     header_row = len(block) + 5
     fill = PatternFill("solid", fgColor="DDDDDD")
@@ -241,26 +249,36 @@ def map_line_errors(errors, row_numbers):
         message = re.sub(
             r"already on line (\d+)", lambda m: f"already on row {row_numbers[int(m.group(1)) - 1]}", error.message
         )
-        mapped.append(RowError(row, FIELD_COLUMNS.get(error.field, error.field), message))
+        measure = error.measure if error.measure and error.measure != "?" else ""
+        mapped.append(RowError(row, FIELD_COLUMNS.get(error.field, error.field), message, measure[:20]))
     return mapped
 
 
 def lines_from_rows(rows):
-    """LineInputs from (number, record) rows, with their row numbers; blank rows are skipped."""
+    """LineInputs from (number, record) rows, with their row numbers. A row whose quantity is
+    blank is no line, whatever its narrative: the template says so, and clearing a pre-filled
+    quantity is how people take a measure out."""
     lines, row_numbers = [], []
     for number, record in rows:
         code = unescape_cell(record.get("measure_code", "")).strip()
         quantity = unescape_cell(record.get("quantity", "")).strip()
         narrative = unescape_cell(record.get("narrative", "")).strip()
-        if not quantity and not narrative:
+        if not quantity:
             continue  # a measure left out
         lines.append(LineInput(code, quantity, narrative))
         row_numbers.append(number)
     return lines, row_numbers
 
 
-def _parse_return_upload(ret, uploaded):
-    table = read_table(uploaded, required_columns=UPLOAD_COLUMNS, sheet_name=RETURN_SHEET, header_search=HEADER_SEARCH)
+def _parse_return_upload(ret, uploaded, *, allow_empty=False):
+    name = (getattr(uploaded, "name", "") or "").lower()
+    table = read_table(
+        uploaded,
+        required_columns=UPLOAD_COLUMNS,
+        optional_columns=["narrative", "contract_reference", "quarter"],
+        # Our template's sheet is called "Return"; a CSV or a re-saved .xls/.ods is read from its first sheet.
+        sheet_name=RETURN_SHEET if name.endswith((".xlsx", ".xlsm")) else None,
+    )
     _check_identity(ret, table)
     errors = []
     expected = {"contract_reference": ret.contract.reference if ret.contract_id else "", "quarter": str(ret.period)}
@@ -277,9 +295,10 @@ def _parse_return_upload(ret, uploaded):
             validate_lines(ret, lines)
         except ReturnValidationError as exc:
             errors.extend(map_line_errors(exc.errors, row_numbers))
+    errors = finish_problems(table, errors)
     if errors:
         raise ReturnUploadError(errors)
-    if not lines:
+    if not lines and not allow_empty:
         raise SpreadsheetError("The file has no quantities filled in; nothing to save.")
     return lines, row_numbers
 
@@ -288,8 +307,7 @@ def parse_return_upload(ret, uploaded):
     """The lines of an uploaded template (or CSV) for ``ret``, checked by ``validate_lines``.
 
     Raises SpreadsheetError for a file that cannot be used at all, and ReturnUploadError with
-    every problem by row and column otherwise. Rows with neither quantity nor narrative are
-    skipped.
+    every problem by row and column otherwise. Rows with a blank quantity are skipped.
     """
     return _parse_return_upload(ret, uploaded)[0]
 
@@ -305,7 +323,9 @@ def upload_return(ret, user, uploaded, *, revision):
 
     ``revision`` is the revision of the return when the person opened the upload page. Raises
     StaleReturnError if it changed since, ReturnError if the return cannot be changed,
-    SpreadsheetError or ReturnUploadError for the file. Returns (return, number of lines saved).
+    SpreadsheetError or ReturnUploadError for the file. Returns (return, number of lines in the
+    file, whether anything changed): a file that matches the draft (such as its template
+    downloaded and uploaded back unchanged) changes nothing, not even the revision.
     """
     if not can_report(user, ret.organisation):
         raise ReturnError("Only the organisation's admins and reporters can change its returns.")
@@ -314,12 +334,23 @@ def upload_return(ret, user, uploaded, *, revision):
     if int(revision) != ret.revision:
         # save_draft checks again under lock; checking first spares reading a stale file.
         raise StaleReturnError(STALE_MESSAGE)
-    lines, row_numbers = _parse_return_upload(ret, uploaded)
+    has_lines = ret.lines.exists()
+    # A file with no quantities would remove every line: refused unless the draft has none (an
+    # empty template uploaded back unchanged).
+    lines, row_numbers = _parse_return_upload(ret, uploaded, allow_empty=not has_lines)
     try:
-        ret = save_draft(ret, user, lines, revision=revision)
+        with transaction.atomic():
+            batch = DraftBatch(user, ret.organisation)
+            locked = batch.lock([ret])
+            if ret.pk not in locked:
+                raise ReturnError("This return no longer exists.")
+            plan = batch.plan(locked[ret.pk], lines, revision=revision)
+            changed = bool(plan.created or plan.changed or plan.removed)
+            if changed:
+                (ret,) = batch.apply([plan])
     except ReturnValidationError as exc:  # the framework changed between parsing and saving
         raise ReturnUploadError(map_line_errors(exc.errors, row_numbers)) from None
-    return ret, len(lines)
+    return ret, len(lines), changed
 
 
 def _not_editable_message(ret):

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from charter.selectors import organisations_commissioned_for
 from commitments.spreadsheets import contracts as importer
-from common.spreadsheets import SpreadsheetError
+from common.spreadsheets import SpreadsheetError, problem_count
 from toms.forms import SpreadsheetUploadForm
 
 
@@ -31,7 +31,7 @@ def contract_import(request):
                 result = importer.import_contracts(request.user, form.cleaned_data["file"])
             except importer.ContractImportError as exc:
                 row_errors = exc.errors
-                form.add_error("file", f"The file has {len(row_errors)} problem(s); nothing was imported.")
+                form.add_error("file", f"The file has {problem_count(len(row_errors))}; nothing was imported.")
             except SpreadsheetError as exc:
                 form.add_error("file", str(exc))
             else:

@@ -17,7 +17,7 @@ from commitments.models import Return
 from commitments.services.returns import ReturnError, StaleReturnError, can_report
 from commitments.spreadsheets import bulk
 from commitments.spreadsheets import returns as sheets
-from common.spreadsheets import SpreadsheetError
+from common.spreadsheets import SpreadsheetError, problem_count
 from toms.forms import SpreadsheetUploadForm
 from toms.periods import Quarter
 
@@ -94,12 +94,12 @@ def return_upload(request, pk):
         form = ReturnUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                ret, count = sheets.upload_return(
+                ret, count, changed = sheets.upload_return(
                     ret, request.user, form.cleaned_data["file"], revision=form.cleaned_data["revision"]
                 )
             except sheets.ReturnUploadError as exc:
                 row_errors = exc.errors
-                form.add_error("file", f"The file has {len(row_errors)} problem(s); nothing was saved.")
+                form.add_error("file", f"The file has {problem_count(len(row_errors))}; nothing was saved.")
             except SpreadsheetError as exc:
                 form.add_error("file", str(exc))
             except StaleReturnError as exc:
@@ -108,10 +108,11 @@ def return_upload(request, pk):
             except ReturnError as exc:  # not editable
                 form.add_error(None, str(exc))
             else:
-                messages.success(
-                    request,
-                    f"Spreadsheet uploaded: {count} measure{'s' if count != 1 else ''} saved to the draft.",
-                )
+                if changed:
+                    text = f"Spreadsheet uploaded: {count} measure{'s' if count != 1 else ''} saved to the draft."
+                else:
+                    text = "Spreadsheet uploaded: nothing changed, the file matches the draft."
+                messages.success(request, text)
                 return redirect("commitments:return-detail", pk=ret.pk)
         status = 400
     else:
@@ -158,7 +159,7 @@ def bulk_upload(request):
                 result = bulk.import_returns(request.user, organisation, form.cleaned_data["file"])
             except sheets.ReturnUploadError as exc:
                 row_errors = exc.errors
-                form.add_error("file", f"The file has {len(row_errors)} problem(s); nothing was saved.")
+                form.add_error("file", f"The file has {problem_count(len(row_errors))}; nothing was saved.")
             except SpreadsheetError as exc:
                 form.add_error("file", str(exc))
             except ReturnError as exc:

@@ -223,8 +223,8 @@ def test_commissioners_of_private_bodies_cannot_import(framework, company):
     ("upload", "message"),
     [
         (SimpleUploadedFile("c.txt", b"hello"), "Upload an Excel workbook"),
-        (SimpleUploadedFile("c.xlsx", b"garbage"), "could not be opened"),
-        (SimpleUploadedFile("c.csv", b"commissioner,supplier\nA,B\n"), "missing the column(s) 'reference'"),
+        (SimpleUploadedFile("c.xlsx", b"garbage"), "named .xlsx but is really a text (CSV) file"),
+        (SimpleUploadedFile("c.csv", b"commissioner,supplier\nA,B\n"), "it lacks 'reference', 'title'"),
     ],
 )
 def test_unreadable_files_get_a_clear_message(framework, buyer, upload, message):
@@ -232,9 +232,14 @@ def test_unreadable_files_get_a_clear_message(framework, buyer, upload, message)
         import_contracts(buyer, upload)
 
 
-def test_formulas_are_refused(framework, buyer, company):
-    with pytest.raises(SpreadsheetError, match="formulas"):
-        import_contracts(buyer, xlsx([row(value="=1000*250")]))
+def test_formulas_are_listed_with_every_other_problem(framework, buyer, company):
+    with pytest.raises(ContractImportError) as caught:
+        import_contracts(buyer, xlsx([row(value="=1000*250"), row(reference="WC-002", measure_code="NT999")]))
+    problems = {(e.row, e.column): e.message for e in caught.value.errors}
+    assert "holds a formula (=1000*250)" in problems[(2, "value")]
+    assert "no measure 'NT999'" in problems[(3, "measure_code")]
+    assert str(caught.value) == "2 problems in the file"
+    assert not Contract.objects.exists()
 
 
 def test_a_csv_file_works_too(framework, buyer, company):

@@ -90,9 +90,8 @@ def test_every_bad_row_is_reported_and_nothing_changes(framework):
     ("upload", "message"),
     [
         (SimpleUploadedFile("values.txt", b"hello"), "Upload an Excel workbook"),
-        (SimpleUploadedFile("values.xlsx", b"not a zip at all"), "could not be opened"),
-        (csv_file("measure_code,value_per_unit\nNT14,1\n"), "missing the column(s) 'financial_year', 'source'"),
-        (csv_file("measure_code,financial_year,value_per_unit,source\n"), "no data rows"),
+        (SimpleUploadedFile("values.xlsx", b"not a zip at all"), "named .xlsx but is really a text (CSV) file"),
+        (csv_file("measure_code,value_per_unit\nNT14,1\n"), "it lacks 'financial_year', 'source'"),
         (SimpleUploadedFile("values.csv", "a,b\n".encode("utf-16")), "not UTF-8"),
     ],
 )
@@ -102,9 +101,15 @@ def test_unreadable_files_get_a_clear_message(framework, upload, message):
     assert not ProxyValue.objects.exists()
 
 
-def test_formulas_are_refused(framework):
-    with pytest.raises(SpreadsheetError, match="formulas"):
-        import_proxy_values(xlsx([["NT14", "2025/26", "=1+1", "x"]]))
+def test_formulas_are_listed_with_every_other_problem(framework):
+    with pytest.raises(ProxyImportError) as caught:
+        import_proxy_values(xlsx([["NT14", "2025/26", "=1+1", "x"], ["NT999", "2025/26", 2, "y"]]))
+    problems = {(e.row, e.column): e for e in caught.value.errors}
+    assert "holds a formula (=1+1)" in problems[(2, "value_per_unit")].message
+    assert problems[(2, "value_per_unit")].measure == "NT14"
+    assert str(problems[(2, "value_per_unit")]).startswith("Row 2 (NT14), column 'value_per_unit': ")
+    assert "no measure 'NT999'" in problems[(3, "measure_code")].message
+    assert not ProxyValue.objects.exists()
 
 
 def test_huge_files_are_refused_before_reading(framework, settings):
