@@ -296,6 +296,15 @@ SESSION_COOKIE_HTTPONLY = True
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 MAX_SPREADSHEET_UPLOAD_BYTES = env_int("MAX_SPREADSHEET_UPLOAD_BYTES", 10 * 1024 * 1024)
+# Large uploads are refused before they are read in full (common/uploads.py): a declared
+# Content-Length over the largest accepted file gets 413 unread, and a file's bytes past that
+# size are never kept, whatever the request declared.
+MIDDLEWARE.append("common.uploads.UploadSizeMiddleware")
+FILE_UPLOAD_HANDLERS = [
+    "common.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,
