@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from toms.models import ValueKind
+from toms.quantities import format_amount
 
 # A quantity this many times the organisation's previous highest is flagged for the reviewer.
 UNUSUAL_FACTOR = Decimal("3")
-
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,11 @@ def unusual_flag(measure, quantity, *, previous_highest=None, committed=None):
     reasons = []
     if previous_highest and previous_highest > 0 and quantity > previous_highest * UNUSUAL_FACTOR:
         reasons.append(
-            f"more than {UNUSUAL_FACTOR} times this organisation's highest earlier quarter ({previous_highest:,} {measure.unit})"
+            f"more than {UNUSUAL_FACTOR} times this organisation's highest earlier quarter "
+            f"({format_amount(measure, previous_highest)})"
         )
     if committed and committed > 0 and quantity > committed and measure.value_kind != ValueKind.PERCENTAGE:
-        reasons.append(f"more than the whole commitment on the contract ({committed:,} {measure.unit})")
-    return "; ".join(reasons).capitalize()
-
-
+        reasons.append(f"more than the whole commitment on the contract ({format_amount(measure, committed)})")
+    text = "; ".join(reasons)
+    # Only the first letter: str.capitalize() would lower-case the unit too ("12.0000 fte").
+    return text[:1].upper() + text[1:]

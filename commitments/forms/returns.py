@@ -3,7 +3,6 @@ checked by the return services (the same rules as the spreadsheet and the API); 
 carry what was typed, and say what each row's measure was committed and delivered."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size
@@ -14,24 +13,9 @@ from commitments.models import CaseStudy, ReturnLine, ReturnStatus
 from commitments.services import evidence
 from commitments.services import returns as rs
 from toms.models import Measure, ValueKind
-from toms.quantities import QuantityError, format_quantity, parse_quantity
+from toms.quantities import QuantityError, format_amount, format_quantity, parse_quantity
 
 LEVEL_KINDS = {ValueKind.PERCENTAGE, ValueKind.YES_NO}
-
-
-def format_amount(measure, value):
-    """A quantity as people read it: £12,500, 40 hours, 2.5 FTE, 45%, yes."""
-    if value is None:
-        return "–"
-    value = Decimal(value)
-    if measure.value_kind == ValueKind.YES_NO:
-        return "yes" if value else "no"
-    text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.4f}".rstrip("0").rstrip(".")
-    if measure.unit == "£":
-        return f"£{text}"
-    if measure.unit == "%":
-        return f"{text}%"
-    return f"{text} {measure.unit}"
 
 
 def _helper(*fields):

@@ -14,9 +14,10 @@ from commitments.models import Return, ReturnLine, ReturnStatus
 from commitments.models.returns import EDITABLE_RETURN_STATUSES, OPEN_RETURN_STATUSES
 from commitments.validation import LineError, period_problems, unusual_flag
 from common.site import site_url
+from toms.codes import CodeError, parse_measure_code
 from toms.models import Measure
 from toms.periods import Quarter
-from toms.quantities import QuantityError, parse_quantity
+from toms.quantities import QuantityError, parse_quantity, shown
 
 
 class ReturnError(Exception):
@@ -352,15 +353,18 @@ def validate_lines(ret, lines, *, measures=None):
     if measures is None:
         measures = {m.code.upper(): m for m in Measure.objects.all()}
     errors, parsed, seen = [], [], {}
+    codes = [m.code for m in measures.values()]
     for number, line in enumerate(lines, start=1):
-        code = (line.measure or "").strip().upper()
-        measure = measures.get(code)
-        if not code:
+        typed = line.measure or ""
+        if not typed.strip():
             errors.append(LineError(number, "?", "measure", "Give the measure code, like NT14."))
             continue
-        if measure is None:
-            errors.append(LineError(number, code, "measure", f"There is no measure '{code}' in the framework."))
+        try:  # "NT 1", "nt01" and "NT1 - local employees" are NT1
+            code = parse_measure_code(typed, codes).upper()
+        except CodeError as exc:
+            errors.append(LineError(number, shown(typed.strip(), 20), "measure", str(exc)))
             continue
+        measure = measures[code]
         if not measure.is_active:
             errors.append(LineError(number, measure.code, "measure", "This measure is no longer reported."))
             continue

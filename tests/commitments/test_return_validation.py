@@ -5,8 +5,12 @@ from decimal import Decimal
 
 import pytest
 
+from charter.models import Role
+from commitments.services import returns as rs
+from commitments.services.returns import LineInput, ReturnValidationError, validate_lines
+from commitments.spreadsheets.returns import lines_from_rows, return_template
 from commitments.validation import period_problems, unusual_flag
-from tests.factories import ContractFactory
+from tests.factories import ContractFactory, MembershipFactory, SubmittedReturnFactory
 from toms.models import Measure
 from toms.periods import Quarter
 from toms.quantities import QuantityError, parse_quantity
@@ -73,3 +77,121 @@ def test_unusual_values_are_flagged_not_refused(m):
     assert unusual_flag(m["NT1"], Decimal(25), previous_highest=Decimal(10)) == ""
     assert "whole commitment" in unusual_flag(m["NT17"], Decimal(600), committed=Decimal(500))
     assert unusual_flag(m["NT2"], Decimal(90), committed=Decimal(50)) == ""  # percentages are not totals
+
+
+# --- issue 9 item 17: flags show quantities as the rest of the portal does ----------------------
+
+
+def test_flags_show_quantities_as_the_portal_does(m):
+    flag = unusual_flag(m["NT1"], Decimal("40"), previous_highest=Decimal("12.0000"))
+    assert flag == "More than 3 times this organisation's highest earlier quarter (12 FTE)"
+    flag = unusual_flag(m["NT14"], Decimal("600000"), committed=Decimal("250000.00"))
+    assert flag == "More than the whole commitment on the contract (£250,000)"
+    both = unusual_flag(m["NT17"], Decimal("9000"), previous_highest=Decimal("1000.5"), committed=Decimal("5000"))
+    assert "(1,000.5 hours)" in both and "(5,000 hours)" in both and "fte" not in both.lower()
+
+
+def test_a_flag_saved_on_a_return_reads_as_the_portal_does(framework):
+    contract = ContractFactory()
+    reporter = MembershipFactory(organisation=contract.supplier, role=Role.REPORTER).user
+    SubmittedReturnFactory(contract=contract, organisation=contract.supplier, year=2024, quarter=4).lines.create(
+        measure=Measure.objects.get(code="NT1"), quantity=Decimal("12.0000")
+    )
+    draft = rs.start_return(reporter, contract.supplier, Quarter(2025, 1), contract)
+    rs.save_draft(draft, reporter, [rs.LineInput("NT1", "40")], revision=draft.revision)
+    assert draft.lines.get().flag == "More than 3 times this organisation's highest earlier quarter (12 FTE)"
+
+
+# --- issue 9 item 12: measure codes as typed, through the rules every channel shares -------------
+
+
+@pytest.fixture
+def draft(framework):
+    contract = ContractFactory()
+    reporter = MembershipFactory(organisation=contract.supplier, role=Role.REPORTER).user
+    return rs.start_return(reporter, contract.supplier, Quarter(2025, 1), contract)
+
+
+def test_codes_typed_the_obvious_ways_are_the_measure(draft):
+    typed = ["NT 1", "NT-14", "nt02", "NT17 - volunteering hours", "nt1b"]
+    parsed = validate_lines(draft, [LineInput(code, "1") for code in typed])
+    assert [measure.code for measure, _, _ in parsed] == ["NT1", "NT14", "NT2", "NT17", "NT1b"]
+
+
+def test_the_same_measure_typed_two_ways_is_still_twice(draft):
+    with pytest.raises(ReturnValidationError) as caught:
+        validate_lines(draft, [LineInput("NT1", "1"), LineInput("nt 01", "2")])
+    assert [str(e) for e in caught.value.errors] == [
+        "Line 2 (NT1): NT1 is already on line 1; a measure may appear once in a return."
+    ]
+
+
+def test_unknown_codes_get_a_suggestion_and_invisible_characters_are_named(draft):
+    with pytest.raises(ReturnValidationError) as caught:
+        validate_lines(draft, [LineInput("TN1", "1"), LineInput("NT1\u200b", "1"), LineInput("XX9", "1")])
+    assert [(e.line, e.field, e.message) for e in caught.value.errors] == [
+        (1, "measure", "There is no measure 'TN1' in the framework. Did you mean NT1?"),
+        (
+            2,
+            "measure",
+            "The measure code 'NT1\\u200b' contains an invisible character, a zero-width space (U+200B) "
+            "after 'NT1'; delete it and type the code again.",
+        ),
+        (3, "measure", "There is no measure 'XX9' in the framework."),
+    ]
+
+
+# --- issue 7 item 11, issue 9 items 2, 3, 8: the quantity rules on every channel ----------------
+
+
+@pytest.mark.parametrize(
+    ("code", "typed", "message"),
+    [
+        ("NT17", "1,2,3", "use a full stop for decimals"),
+        ("NT17", "١٢٣", "digits other than 0 to 9"),
+        ("NT17", "1_000", "is not a number"),
+        ("NT1", "0,5", "use a full stop for decimals, like 0.5"),
+        ("NT1", "12%", "is a percentage, but this measure is in FTE"),
+        ("NT1", "£1,234.50", "is an amount in pounds, but this measure is in FTE"),
+        ("NT14", "12%", "is a percentage, but this measure is an amount in pounds"),
+        ("NT14", "5055.0001", "The value read was 5055.0001"),
+    ],
+)
+def test_wrong_figures_are_refused_by_the_shared_rules(draft, code, typed, message):
+    with pytest.raises(ReturnValidationError) as caught:
+        validate_lines(draft, [LineInput(code, typed)])
+    (error,) = caught.value.errors
+    assert error.field == "quantity" and message in error.message
+
+
+@pytest.mark.parametrize(
+    ("code", "typed", "value"),
+    [
+        ("NT2", "12%", Decimal(12)),
+        ("NT14", "5055.000000000001", Decimal(5055)),
+        ("NT14", 5055.000000000001, Decimal(5055)),
+    ],
+)
+def test_right_figures_are_stored_right(draft, code, typed, value):
+    ((_, quantity, _),) = validate_lines(draft, [LineInput(code, typed)])
+    assert quantity == value
+
+
+# --- issue 9 item 13: a blank quantity is no line, whatever its narrative -----------------------
+
+
+def test_a_row_with_a_blank_quantity_is_no_line_whatever_its_narrative():
+    rows = [
+        (8, {"measure_code": "NT1", "quantity": "", "narrative": "Pre-filled narrative"}),
+        (9, {"measure_code": "NT14", "quantity": " ", "narrative": ""}),
+        (10, {"measure_code": "NT17", "quantity": "40", "narrative": "Beach clean"}),
+    ]
+    lines, row_numbers = lines_from_rows(rows)
+    assert [(line.measure, line.quantity, line.narrative) for line in lines] == [("NT17", "40", "Beach clean")]
+    assert row_numbers == [10]
+
+
+def test_the_template_says_a_blank_quantity_leaves_the_measure_out(draft):
+    sheet = return_template(draft).active
+    text = " ".join(str(cell.value) for row in sheet.iter_rows(max_row=12) for cell in row if cell.value)
+    assert "whose quantity is blank is left out of the return, whatever its narrative" in text

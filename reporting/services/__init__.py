@@ -1,0 +1,1 @@
+"""Use cases of the reporting app: building snapshots and reports."""
