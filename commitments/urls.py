@@ -1,6 +1,16 @@
 from django.urls import path
 
-from commitments.views import contracts, evidence, history, imports, returns, spreadsheets
+from commitments.views import (
+    contracts,
+    evidence,
+    history,
+    imports,
+    return_lists,
+    returns,
+    spreadsheets,
+    vcfse,
+    vcfse_system,
+)
 
 app_name = "commitments"
 
@@ -15,8 +25,9 @@ urlpatterns = [
     path("contracts/<int:pk>/commitments/", contracts.commitments_edit, name="commitments-edit"),
     path("contracts/<int:pk>/progress.svg", contracts.progress_chart, name="progress-chart"),
     # Quarterly returns
-    path("returns/", returns.return_list, name="return-list"),
-    path("returns/review/", returns.review_list, name="review-list"),
+    path("returns/", return_lists.return_list, name="return-list"),
+    path("returns/due/", return_lists.due_list, name="due-list"),
+    path("returns/review/", return_lists.review_list, name="review-list"),
     path("returns/start/", returns.start, name="return-start"),
     path("returns/upload/", spreadsheets.bulk_upload, name="bulk-upload"),
     path("returns/<int:pk>/", returns.detail, name="return-detail"),
@@ -36,4 +47,27 @@ urlpatterns = [
     path("returns/<int:pk>/spreadsheet.xlsx", spreadsheets.return_template, name="return-template"),
     path("returns/<int:pk>/upload/", spreadsheets.return_upload, name="return-upload"),
     path("returns/<int:pk>/export.csv", spreadsheets.return_export_csv, name="return-export-csv"),
+    # The Partner VCFSE commitment
+    path("organisations/<int:pk>/partner-vcfse/", vcfse.commitment_page, name="vcfse-commitment"),
+    path(
+        "organisations/<int:pk>/partner-vcfse/make/<str:step>/",
+        vcfse.CommitmentWizard.as_view(url_name="commitments:vcfse-make-step", done_step_name="finished"),
+        name="vcfse-make-step",
+    ),
+    path(
+        "organisations/<int:pk>/partner-vcfse/make/",
+        vcfse.CommitmentWizard.as_view(url_name="commitments:vcfse-make-step", done_step_name="finished"),
+        name="vcfse-make",
+    ),
+    path("organisations/<int:pk>/partner-vcfse/targets/", vcfse.revise_target, name="vcfse-revise"),
+    path("organisations/<int:pk>/partner-vcfse/edit/", vcfse.edit_commitment, name="vcfse-edit"),
+    path("organisations/<int:pk>/partner-vcfse/<str:code>.svg", vcfse.trend_chart, name="vcfse-trend"),
+    path("organisations/<int:pk>/partner-vcfse/received/", vcfse.received, name="vcfse-received"),
+    path(
+        "organisations/<int:pk>/partner-vcfse/received/<int:recipient_pk>/answer/", vcfse.answer, name="vcfse-answer"
+    ),
+    path("returns/<int:pk>/lines/<int:line_pk>/recipients/", vcfse.line_recipients, name="line-recipients"),
+    path("icb/partner-vcfse/", vcfse_system.system, name="vcfse-system"),
+    path("icb/partner-vcfse/export.csv", vcfse_system.system_csv, name="vcfse-system-csv"),
+    path("icb/partner-vcfse/export.xlsx", vcfse_system.system_xlsx, name="vcfse-system-xlsx"),
 ]
