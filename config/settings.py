@@ -231,6 +231,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "return-reminders": {"task": "commitments.tasks.send_return_reminders", "schedule": 60 * 60 * 24},
+    # Builds each quarter's snapshot once its deadline has passed (RETURN_DEADLINE_DAYS after it ends).
+    "snapshots-after-deadline": {"task": "reporting.tasks.build_snapshots_after_deadline", "schedule": 60 * 60 * 6},
 }
 
 # --- API

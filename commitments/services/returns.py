@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES
 from commitments.models import Return, ReturnLine, ReturnStatus
 from commitments.models.returns import EDITABLE_RETURN_STATUSES, OPEN_RETURN_STATUSES
+from commitments.signals import return_approved
 from commitments.validation import LineError, period_problems, unusual_flag
 from common.site import site_url
 from toms.codes import CodeError, parse_measure_code
@@ -447,6 +448,11 @@ def approve(ret, user, comment=""):
     ret.revision += 1
     ret.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_comment", "revision", "updated_at"])
     _notify("approved", ret)
+    # Reporting refreshes the quarter's snapshot once the approval is committed.
+    year, quarter, pk = ret.year, ret.quarter, ret.pk
+    transaction.on_commit(
+        lambda: return_approved.send(sender=Return, return_id=pk, year=year, quarter=quarter)
+    )
     return ret
 
 
