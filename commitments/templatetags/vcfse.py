@@ -37,3 +37,27 @@ def public_commitment(organisation):
             )
         )
     return context
+
+
+@register.simple_tag
+def return_recipients(ret):
+    """The return's Partner VCFSE lines with their recipients, the share named and any disputes."""
+    rows = []
+    lines = ret.lines.filter(measure__is_partner_vcfse=True).select_related("measure").prefetch_related(
+        "recipients__organisation"
+    )
+    for line in lines:
+        recipients = list(line.recipients.all())
+        for r in recipients:
+            r.shown_amount = format_amount(line.measure, r.amount)
+        named = sum((r.amount for r in recipients), 0)
+        rows.append(
+            {
+                "line": line,
+                "shown_quantity": format_amount(line.measure, line.quantity),
+                "recipients": recipients,
+                "share": int(named / line.quantity * 100) if line.quantity else None,
+                "disputed": [r for r in recipients if r.status == Confirmation.DISPUTED],
+            }
+        )
+    return rows
