@@ -162,6 +162,59 @@ def _declares_dtd(archive, info):
     return b"<!DOCTYPE" in seen
 
 
+_TABLE_NS = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE_NS = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+MAX_ODS_CELLS = 2_000_000
+
+
+def check_ods_repeats(archive):
+    """An .ods stores a run of equal cells once, with a repeat count; a non-empty cell repeated
+    over millions of rows and columns would be expanded in memory. Count the cells with content
+    as they would be expanded, and refuse the file before calamine reads it."""
+    from xml.etree.ElementTree import iterparse
+
+    cells, row_repeat = 0, 1
+    spans, table, row, column = {}, "", 0, 0  # merged ranges by sheet: ((row, col), (row, col)), from 0
+    try:
+        with archive.open("content.xml") as content:
+            # check_archive has refused any DTD (no entities, so no XML bomb) before this runs.
+            for event, element in iterparse(content, events=("start", "end")):  # noqa: S314
+                if event == "start":
+                    if element.tag == f"{_TABLE_NS}table":
+                        table, row = element.get(f"{_TABLE_NS}name", ""), 0
+                    elif element.tag == f"{_TABLE_NS}table-row":
+                        row_repeat = int(element.get(f"{_TABLE_NS}number-rows-repeated", "1"))
+                        column = 0
+                    continue
+                if element.tag == f"{_TABLE_NS}table-row":
+                    row += row_repeat
+                if element.tag in (f"{_TABLE_NS}table-cell", f"{_TABLE_NS}covered-table-cell"):
+                    down = int(element.get(f"{_TABLE_NS}number-rows-spanned", "1"))
+                    across = int(element.get(f"{_TABLE_NS}number-columns-spanned", "1"))
+                    if (down > 1 or across > 1) and row < MAX_SHEET_ROWS and column < MAX_COLUMNS:
+                        spans.setdefault(table, []).append(((row, column), (row + down - 1, column + across - 1)))
+                    repeat = int(element.get(f"{_TABLE_NS}number-columns-repeated", "1"))
+                    column += repeat
+                    if element.get(f"{_OFFICE_NS}value-type") or len(element):
+                        cells += row_repeat * repeat
+                        if cells > MAX_ODS_CELLS:
+                            raise SpreadsheetError(
+                                "The spreadsheet repeats filled cells over millions of rows or columns; save a copy "
+                                "with only the template's rows and columns, then upload that."
+                            )
+                    element.clear()
+                elif element.tag == f"{_TABLE_NS}table-row":
+                    element.clear()
+    except KeyError:
+        raise SpreadsheetError("The OpenDocument spreadsheet has no content; it is damaged.") from None
+    except (ParseError, ValueError, zipfile.BadZipFile, OSError, EOFError):
+        raise SpreadsheetError(
+            "The OpenDocument spreadsheet is not well-formed (it may be truncated or damaged). Save it again, "
+            "then upload it."
+        ) from None
+    return spans
+
+
 def _is_percent_format(number_format):
     text = re.sub(r'"[^"]*"|\\.', "", number_format or "")
     return "%" in text
@@ -298,7 +351,7 @@ def pick_sheet(names, sheet_name, get, sheets):
 # --- .xls and .ods through python-calamine ---------------------------------------------------
 
 
-def read_calamine(data, sheet_name, kind):
+def read_calamine(data, sheet_name, kind, ods_spans=None):
     """An .xls or .ods sheet through python-calamine (fast, and reads both formats). These
     formats keep no number format calamine can report, so formulas show their saved value and a
     percentage cell reads as its fraction: the upload pages say to use .xlsx for percentages."""
@@ -315,9 +368,8 @@ def read_calamine(data, sheet_name, kind):
         sheet = pick_sheet(book.sheet_names, sheet_name, book.get_sheet_by_name, None)
         result = Sheet([], kind=kind)
         try:
-            for index, row in enumerate(sheet.iter_rows()):
-                if index >= MAX_SHEET_ROWS * 2:
-                    break
+            # From A1 (iter_rows starts at the first used column), with blank rows kept for numbering.
+            for index, row in enumerate(sheet.to_python(skip_empty_area=False, nrows=MAX_SHEET_ROWS * 2)):
                 values = [cell_text(value) for value in row[:MAX_COLUMNS]]
                 while values and values[-1] == "":
                     values.pop()
@@ -331,6 +383,8 @@ def read_calamine(data, sheet_name, kind):
                 f"The sheet '{sheet.name}' could not be read ({type(exc).__name__}); it may be damaged. "
                 "Save it again, then upload it."
             ) from None
+        if not merged and ods_spans is not None:
+            merged = ods_spans.get(sheet.name, [])
         spread_merged_cells(result, [(r0 + 1, c0, r1 + 1, c1) for (r0, c0), (r1, c1) in merged])
         return result
     finally:

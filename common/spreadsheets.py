@@ -23,6 +23,7 @@ from common.spreadsheet_files import (
     Sheet,
     SpreadsheetError,
     check_archive,
+    check_ods_repeats,
     csv_rows,
     extension,
     line_endings,
@@ -100,8 +101,11 @@ def read_table(uploaded, *, required_columns, sheet_name=None, max_rows=MAX_ROWS
             raise SpreadsheetError(f"The file looks like {KINDS[kind]} but is damaged or incomplete.") from None
         with archive:
             check_archive(archive, kind)
-        reader = read_calamine if kind == "ods" else read_openpyxl
-        sheet = reader(data, sheet_name, kind)
+            spans = check_ods_repeats(archive) if kind == "ods" else None
+        if kind == "ods":
+            sheet = read_calamine(data, sheet_name, kind, ods_spans=spans)
+        else:
+            sheet = read_openpyxl(data, sheet_name, kind)
     else:
         sheet = read_calamine(data, sheet_name, kind)
     if not sheet.lines:
