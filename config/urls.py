@@ -1,5 +1,7 @@
 """URL map of the portal."""
 
+from csp.constants import NONCE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -20,6 +22,19 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files, started by static scripts (CSP).
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        # ReDoc writes its styles into <style> elements, which carry this response's nonce, and
+        # runs its search in a worker it makes from a blob: URL.
+        csp_update({"style-src": [NONCE], "worker-src": ["'self'", "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")
+        ),
+        name="api-redoc",
+    ),
 ]
