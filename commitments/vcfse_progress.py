@@ -110,14 +110,14 @@ def delivery_by_organisation(organisations=None, years=None):
     for row in recipients.values(
         "line__return_obj__organisation", "line__measure", "line__return_obj__year", "line__return_obj__quarter",
         "status", "is_outside",
-    ).annotate(amount=Sum("amount")):
+    ).annotate(received=Sum("amount")):
         d = result[(row["line__return_obj__organisation"], row["line__measure"], row["line__return_obj__year"])]
         if row["is_outside"]:
-            d.outside += row["amount"]
+            d.outside += row["received"]
             q = row["line__return_obj__quarter"]
-            d.quarters[q] = d.quarters.get(q, ZERO) - row["amount"]
+            d.quarters[q] = d.quarters.get(q, ZERO) - row["received"]
         else:
-            setattr(d, row["status"], getattr(d, row["status"]) + row["amount"])
+            setattr(d, row["status"], getattr(d, row["status"]) + row["received"])
     return dict(result)
 
 
@@ -318,7 +318,7 @@ def top_recipients(year, per_place=5):
     totals = {}
     for row in recipients.values(
         "organisation", "organisation__name", "organisation__place", "name", "place", "line__measure__unit"
-    ).annotate(amount=Sum("amount"), confirmed=Sum("amount", filter=Q(status=Confirmation.CONFIRMED))):
+    ).annotate(received=Sum("amount"), confirmed=Sum("amount", filter=Q(status=Confirmation.CONFIRMED))):
         key = row["organisation"] or f"name:{row['name']}"
         entry = totals.setdefault(
             key,
@@ -332,10 +332,10 @@ def top_recipients(year, per_place=5):
             },
         )
         if row["line__measure__unit"] == "£":
-            entry["pounds"] += row["amount"]
+            entry["pounds"] += row["received"]
             entry["confirmed_pounds"] += row["confirmed"] or ZERO
         else:
-            entry["hours"] += row["amount"]
+            entry["hours"] += row["received"]
     by_place = defaultdict(list)
     for entry in totals.values():
         by_place[entry["place"]].append(entry)

@@ -512,5 +512,8 @@ def amend(ret, user):
         ],
         ReturnLine,
     )
+    from commitments.services.vcfse import copy_recipients  # the VCFSE recipients named, and their answers
+
+    copy_recipients(ret, amendment)
     return amendment
 

@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -50,6 +51,11 @@ def system(request):
     return render(request, "commitments/vcfse/system.html", context)
 
 
+def _tidy(value):
+    """Figures to the penny (or hundredth of an hour), as numbers."""
+    return value.quantize(Decimal("0.01")) if isinstance(value, Decimal) else value
+
+
 def export_rows(view):
     """The system view as (section, label, figures...) rows, for CSV and XLSX alike."""
     rows = [["section", "item", "value", "detail"]]
@@ -73,12 +79,12 @@ def export_rows(view):
         rows.append([f"{code} ({row['measure'].unit})", "recipients outside C&M (not counted)", d.outside, ""])
     for place, recipients in view["top_recipients"]:
         for r in recipients:
-            rows.append([f"top recipients: {place}", r["name"], r["pounds"], f"{r['hours']} hours"])
+            rows.append([f"top recipients: {place}", r["name"], r["pounds"], f"{_tidy(r['hours'])} hours"])
     for org in view["not_reported"]:
         rows.append(["committed, not reported this year", org.name, "", org.get_place_display()])
     for org in view["signed_not_committed"]:
         rows.append(["signed the charter, not committed", org.name, "", org.get_place_display()])
-    return rows
+    return [[_tidy(v) for v in row] for row in rows]
 
 
 def _filename(view, ext):
