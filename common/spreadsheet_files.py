@@ -175,6 +175,7 @@ def check_ods_repeats(archive):
 
     cells, row_repeat = 0, 1
     spans, table, row, column = {}, "", 0, 0  # merged ranges by sheet: ((row, col), (row, col)), from 0
+    percents = {}  # ranges of percentage cells by sheet, the same way
     try:
         with archive.open("content.xml") as content:
             # check_archive has refused any DTD (no entities, so no XML bomb) before this runs.
@@ -194,6 +195,10 @@ def check_ods_repeats(archive):
                     if (down > 1 or across > 1) and row < MAX_SHEET_ROWS and column < MAX_COLUMNS:
                         spans.setdefault(table, []).append(((row, column), (row + down - 1, column + across - 1)))
                     repeat = int(element.get(f"{_TABLE_NS}number-columns-repeated", "1"))
+                    if element.get(f"{_OFFICE_NS}value-type") == "percentage" and row < MAX_SHEET_ROWS:
+                        percents.setdefault(table, []).append(
+                            ((row, column), (row + row_repeat - 1, column + repeat - 1))
+                        )
                     column += repeat
                     if element.get(f"{_OFFICE_NS}value-type") or len(element):
                         cells += row_repeat * repeat
@@ -212,7 +217,7 @@ def check_ods_repeats(archive):
             "The OpenDocument spreadsheet is not well-formed (it may be truncated or damaged). Save it again, "
             "then upload it."
         ) from None
-    return spans
+    return spans, percents
 
 
 def _is_percent_format(number_format):
@@ -335,6 +340,21 @@ def spread_merged_cells(sheet, ranges):
         sheet.lines = sorted(by_number.items())
 
 
+def _apply_percentages(sheet, raw, ranges):
+    """Numbers in an .ods's percentage cells as the percentage shown ("12%" for 0.12)."""
+    if not ranges:
+        return
+    by_number = dict(sheet.lines)
+    for (min_row, min_col), (max_row, max_col) in ranges:
+        for number in range(min_row + 1, min(max_row + 1, len(raw)) + 1):
+            values, row = by_number.get(number), raw.get(number, [])
+            if values is None:
+                continue
+            for column in range(min_col, min(max_col, len(values) - 1) + 1):
+                if column < len(row) and isinstance(row[column], int | float) and not isinstance(row[column], bool):
+                    values[column] = cell_text(row[column], percent=True)
+
+
 def pick_sheet(names, sheet_name, get, sheets):
     if sheet_name:
         if sheet_name not in names:
@@ -351,10 +371,12 @@ def pick_sheet(names, sheet_name, get, sheets):
 # --- .xls and .ods through python-calamine ---------------------------------------------------
 
 
-def read_calamine(data, sheet_name, kind, ods_spans=None):
-    """An .xls or .ods sheet through python-calamine (fast, and reads both formats). These
-    formats keep no number format calamine can report, so formulas show their saved value and a
-    percentage cell reads as its fraction: the upload pages say to use .xlsx for percentages."""
+def read_calamine(data, sheet_name, kind, ods_layout=None):
+    """An .xls or .ods sheet through python-calamine (fast, and reads both formats). Formulas
+    show their saved value. Calamine reports no number formats: for an .ods, percentage cells and
+    merged ranges come from ``ods_layout`` (read by ``check_ods_repeats``); an .xls percentage
+    cell reads as its fraction (the upload pages say so)."""
+    ods_spans, ods_percents = ods_layout or ({}, {})
     from python_calamine import CalamineWorkbook
 
     try:
@@ -369,7 +391,9 @@ def read_calamine(data, sheet_name, kind, ods_spans=None):
         result = Sheet([], kind=kind)
         try:
             # From A1 (iter_rows starts at the first used column), with blank rows kept for numbering.
+            raw = {}  # row number -> the row's values as calamine gives them
             for index, row in enumerate(sheet.to_python(skip_empty_area=False, nrows=MAX_SHEET_ROWS * 2)):
+                raw[index + 1] = row
                 values = [cell_text(value) for value in row[:MAX_COLUMNS]]
                 while values and values[-1] == "":
                     values.pop()
@@ -383,8 +407,9 @@ def read_calamine(data, sheet_name, kind, ods_spans=None):
                 f"The sheet '{sheet.name}' could not be read ({type(exc).__name__}); it may be damaged. "
                 "Save it again, then upload it."
             ) from None
-        if not merged and ods_spans is not None:
+        if not merged:
             merged = ods_spans.get(sheet.name, [])
+        _apply_percentages(result, raw, ods_percents.get(sheet.name, []))
         spread_merged_cells(result, [(r0 + 1, c0, r1 + 1, c1) for (r0, c0), (r1, c1) in merged])
         return result
     finally:

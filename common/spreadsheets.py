@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from openpyxl.utils import get_column_letter
 
 from common.spreadsheet_files import (
@@ -101,9 +102,9 @@ def read_table(uploaded, *, required_columns, sheet_name=None, max_rows=MAX_ROWS
             raise SpreadsheetError(f"The file looks like {KINDS[kind]} but is damaged or incomplete.") from None
         with archive:
             check_archive(archive, kind)
-            spans = check_ods_repeats(archive) if kind == "ods" else None
+            layout = check_ods_repeats(archive) if kind == "ods" else None
         if kind == "ods":
-            sheet = read_calamine(data, sheet_name, kind, ods_spans=spans)
+            sheet = read_calamine(data, sheet_name, kind, ods_layout=layout)
         else:
             sheet = read_openpyxl(data, sheet_name, kind)
     else:
@@ -140,11 +141,12 @@ def _read_upload(uploaded):
     limit = settings.MAX_SPREADSHEET_UPLOAD_BYTES
     if size is not None and size > limit:
         raise SpreadsheetError(
-            f"The file is {size / 1_048_576:.1f} MB; the largest accepted is {limit / 1_048_576:.0f} MB."
+            f"The file is {filesizeformat(size)}; the largest accepted is {filesizeformat(limit)}. Save a copy "
+            "with only the template's sheet and columns, or split it, then upload again."
         )
     data = uploaded.read(limit + 1)
     if len(data) > limit:
-        raise SpreadsheetError(f"The file is larger than {limit / 1_048_576:.0f} MB, the largest accepted.")
+        raise SpreadsheetError(f"The file is larger than {filesizeformat(limit)}, the largest accepted.")
     if not data:
         raise SpreadsheetError("The file is empty.")
     return data

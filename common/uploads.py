@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpResponse, JsonResponse
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 
 # Room for the form's other fields and the multipart boundaries around the file.
@@ -27,7 +28,7 @@ def largest_request_bytes():
 
 
 def _megabytes(size):
-    return f"{size / 1_048_576:,.1f} MB"
+    return filesizeformat(size)
 
 
 class UploadSizeMiddleware:

@@ -1,13 +1,15 @@
 """Importing the ICB's licensed proxy values from a spreadsheet, all or nothing."""
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 
-from common.spreadsheets import RowError, escape_cell, finish_problems, problem_count, read_table
+from common.spreadsheets import RowError, escape_cell, finish_problems, problem_count, read_table, unescape_cell
+from toms.codes import CodeError, parse_measure_code
 from toms.models import Measure, ProxyValue
 from toms.periods import financial_year_label, parse_financial_year
+from toms.quantities import QuantityError, parse_money
 
 COLUMNS = ["measure_code", "financial_year", "value_per_unit", "source"]
 MAX_VALUE = Decimal("999999999999.99")
@@ -28,17 +30,18 @@ class ImportResult:
 
 def _parse_rows(table):
     measures = {m.code.upper(): m for m in Measure.objects.all()}
+    codes = [m.code for m in measures.values()]
     errors, parsed, seen = [], [], {}
     for number, row in table.rows:
+        row = {column: unescape_cell(text) for column, text in row.items()}  # our template escapes its text
         if not row["value_per_unit"].strip():
             # No value: a measure the ICB has no value for (as the template lists every measure).
             continue
-        code = row["measure_code"].strip().upper()
-        measure = measures.get(code)
-        if not code:
-            errors.append(RowError(number, "measure_code", "Give the measure code, like NT14."))
-        elif measure is None:
-            errors.append(RowError(number, "measure_code", f"There is no measure '{code}' in the framework."))
+        try:  # the same reading of a code as the returns: "NT 14", "nt014", "NT14 - …"
+            measure = measures[parse_measure_code(row["measure_code"], codes).upper()]
+        except CodeError as exc:
+            errors.append(RowError(number, "measure_code", str(exc)))
+            measure = None
         try:
             year = parse_financial_year(row["financial_year"])
             if not 2000 <= year <= 2100:
@@ -46,19 +49,14 @@ def _parse_rows(table):
         except ValueError as exc:
             errors.append(RowError(number, "financial_year", str(exc)))
             year = None
-        raw_value = row["value_per_unit"].replace("£", "").replace(",", "").strip()
-        try:
-            value = Decimal(raw_value)
-            if not value.is_finite():
-                raise InvalidOperation
-            if value < 0:
+        try:  # the same reader as every quantity: "0,21" is refused, not £21
+            value = parse_money(row["value_per_unit"], what="give the value in pounds per unit, like 0.21")
+            if value.is_signed():
                 errors.append(RowError(number, "value_per_unit", "A proxy value cannot be negative."))
             elif value > MAX_VALUE:
                 errors.append(RowError(number, "value_per_unit", "That value is too large to be a £ per unit."))
-            elif value.as_tuple().exponent < -2:
-                errors.append(RowError(number, "value_per_unit", "Give pounds and pence, at most 2 decimal places."))
-        except InvalidOperation:
-            errors.append(RowError(number, "value_per_unit", f"'{row['value_per_unit']}' is not an amount in pounds."))
+        except QuantityError as exc:
+            errors.append(RowError(number, "value_per_unit", str(exc)))
             value = None
         source = " ".join(row["source"].split())
         if not source:

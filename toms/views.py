@@ -66,7 +66,7 @@ def proxy_value_import(request):
         "proxy_value_count": ProxyValue.objects.count(),
         "measures_without_value": Measure.objects.active().filter(proxy_values__isnull=True).count(),
     }
-    return render(request, "toms/proxy_value_import.html", context, status=400 if errors else 200)
+    return render(request, "toms/proxy_value_import.html", context, status=400 if request.method == "POST" else 200)
 
 
 @icb_admin_required

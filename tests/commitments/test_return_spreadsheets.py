@@ -321,7 +321,7 @@ def test_unusable_files_get_a_clear_message(client, draft, reporter, make, messa
 def test_huge_files_are_refused_before_reading(draft, settings):
     settings.MAX_SPREADSHEET_UPLOAD_BYTES = 1000
     upload, _ = filled(draft, {"NT14": ("1", "")})
-    with pytest.raises(SpreadsheetError, match="the largest accepted is 0 MB"):
+    with pytest.raises(SpreadsheetError, match="the largest accepted is 1000"):
         parse_return_upload(draft, upload)
 
 

@@ -309,6 +309,17 @@ def test_item_11_an_ods_is_read():
     assert table.rows == [(2, {"measure_code": "NT1", "quantity": "2"}), (3, {"measure_code": "NT14", "quantity": "1250.5"})]
 
 
+def test_item_1_a_percentage_cell_of_an_ods_reads_as_shown():
+    percent = (
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>NT2</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="percentage" office:value="0.12"><text:p>12%</text:p>'
+        "</table:table-cell></table:table-row>"
+    )
+    data = ods_bytes(ods_row(*COLUMNS) + percent + ods_row("NT2", 0.12))
+    table = read_table(upload(data, "file.ods"), required_columns=COLUMNS)
+    assert [record["quantity"] for _, record in table.rows] == ["12%", "0.12"]
+
+
 def test_item_11_an_xlsm_is_read_with_its_number_formats():
     data = xlsx_bytes([COLUMNS, ["NT2", 0.45]], percent_cells=["B2"])
     table = read_table(upload(data, "file.xlsm"), required_columns=COLUMNS)
