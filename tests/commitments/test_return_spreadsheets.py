@@ -3,6 +3,8 @@ row and column), CSV upload and export, access, and the bulk upload of many retu
 
 import csv
 import io
+import re
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -14,7 +16,7 @@ from openpyxl import Workbook, load_workbook
 from charter.models import Role
 from commitments.models import Return, ReturnLine, ReturnStatus
 from commitments.services import returns as rs
-from commitments.spreadsheets.bulk import import_returns
+from commitments.spreadsheets.bulk import bulk_template, import_returns
 from commitments.spreadsheets.returns import (
     RETURN_SHEET,
     TEMPLATE_COLUMNS,
@@ -593,3 +595,259 @@ def test_the_bulk_upload_page_only_offers_ones_own_organisations(client, contrac
     )
     assert response.status_code == 400 and "Select a valid choice" in response.text
     assert not Return.objects.exists()
+
+
+# --- messy spreadsheets: the right figure, or refused with nothing changed (issue 9) ----------
+
+
+def rewrite_sheet_xml(data, change):
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info)
+            target.writestr(info.filename, change(content) if info.filename == "xl/worksheets/sheet1.xml" else content)
+    return out.getvalue()
+
+
+def filled_book(ret, values):
+    book = return_template(ret)
+    sheet = book[RETURN_SHEET]
+    _, codes = table_rows(sheet)
+    for code, (quantity, narrative) in values.items():
+        sheet.cell(row=codes[code], column=4).value = quantity
+        sheet.cell(row=codes[code], column=5).value = narrative
+    return book, sheet, codes
+
+
+def test_item_1_a_percentage_cell_is_stored_as_the_percentage_shown(draft, reporter):
+    book, sheet, codes = filled_book(draft, {"NT2": (0.12, "")})
+    sheet.protection.sheet = False
+    sheet.cell(row=codes["NT2"], column=4).number_format = "0%"
+    ret, _, _ = upload_return(draft, reporter, save(book), revision=draft.revision)
+    assert lines_of(ret)["NT2"] == (Decimal("12"), "")
+
+
+def test_item_1_a_percentage_cell_on_a_measure_in_other_units_is_refused(draft, reporter):
+    book, sheet, codes = filled_book(draft, {"NT3": (0.12, "")})
+    sheet.cell(row=codes["NT3"], column=4).number_format = "0.00%"
+    with pytest.raises(ReturnUploadError) as caught:
+        upload_return(draft, reporter, save(book), revision=draft.revision)
+    [error] = caught.value.errors
+    assert (error.row, error.column, error.measure) == (codes["NT3"], "quantity", "NT3")
+    assert "'12%' is a percentage" in error.message and "FTE" in error.message
+    assert lines_of(Return.objects.get(pk=draft.pk)) == {"NT1": (Decimal("2"), "Two local hires")}
+
+
+def test_item_4_two_quantity_columns_are_refused_naming_them(draft, reporter):
+    book, sheet, codes = filled_book(draft, {"NT14": (100, "")})
+    header, _ = table_rows(sheet)
+    sheet.cell(row=header, column=7, value="quantity")
+    sheet.cell(row=codes["NT14"], column=7, value=999)
+    with pytest.raises(SpreadsheetError, match=r"'quantity' is on more than one column \(D and G\)"):
+        upload_return(draft, reporter, save(book), revision=draft.revision)
+    assert lines_of(Return.objects.get(pk=draft.pk)) == {"NT1": (Decimal("2"), "Two local hires")}
+
+
+def test_item_5_a_narrative_merged_over_three_rows_belongs_to_each(draft, reporter):
+    book, sheet, codes = filled_book(draft, {"NT14": (100, "Shared story"), "NT17": (5, None), "NT1": (2, None)})
+    first, last = sorted((codes["NT14"], codes["NT17"]))
+    assert last == first + 1  # the committed measures lead the template
+    sheet.cell(row=last + 1, column=4).value = 3
+    third = sheet.cell(row=last + 1, column=1).value
+    sheet.merge_cells(start_row=first, start_column=5, end_row=last + 1, end_column=5)
+    sheet.cell(row=first, column=5).value = "Shared story"
+    ret, _, _ = upload_return(draft, reporter, save(book), revision=draft.revision)
+    lines = lines_of(ret)
+    for code in (sheet.cell(row=first, column=1).value, sheet.cell(row=last, column=1).value, third):
+        assert lines[code][1] == "Shared story"
+
+
+def test_item_6_a_wrong_dimension_loses_no_line(draft, reporter):
+    lines = [L(code, str(n), "") for n, code in enumerate(["NT1", "NT3", "NT4", "NT5", "NT6", "NT8", "NT14"], start=1)]
+    draft = rs.save_draft(draft, reporter, lines, revision=draft.revision)
+    data = io.BytesIO()
+    return_template(draft).save(data)
+    header = 10
+    short = rewrite_sheet_xml(
+        data.getvalue(), lambda xml: re.sub(rb'<dimension ref="[A-Z0-9:]+" ?/>', f'<dimension ref="A1:F{header + 2}"/>'.encode(), xml)
+    )
+    _, count, changed = upload_return(draft, reporter, SimpleUploadedFile("r.xlsx", short), revision=draft.revision)
+    assert (count, changed) == (7, False)
+    assert len(lines_of(Return.objects.get(pk=draft.pk))) == 7
+
+
+def test_item_7_a_csv_row_with_an_unquoted_thousands_separator_is_refused(draft, reporter):
+    upload = csv_file("measure_code,quantity,narrative\nNT14,5,055,Spent locally\nNT17,4,\n")
+    with pytest.raises(ReturnUploadError) as caught:
+        upload_return(draft, reporter, upload, revision=draft.revision)
+    [error] = caught.value.errors
+    assert error.row == 2 and "has 4 cells but there are 3 headings" in error.message and error.measure == "NT14"
+    assert lines_of(Return.objects.get(pk=draft.pk)) == {"NT1": (Decimal("2"), "Two local hires")}
+
+
+def test_item_9_a_bulk_file_with_a_title_row_above_its_headings(contract, reporter):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Mersey Facilities: returns for 2025/26"])
+    sheet.append([])
+    sheet.append(BULK_HEADER)
+    sheet.append(["LCC-0001", "2025/26 Q1", "NT14", 100, ""])
+    result = import_returns(reporter, contract.supplier, save(book, "returns.xlsx"))
+    assert (result.returns_created, result.lines) == (1, 1)
+
+
+def test_item_9_missing_bulk_headings_name_the_row_and_what_it_has(contract, reporter):
+    upload = bulk_xlsx([["LCC-0001", "2025/26 Q1", "NT14", 1, ""]], header=["contract", "quarter", "code", "qty"])
+    with pytest.raises(SpreadsheetError) as caught:
+        import_returns(reporter, contract.supplier, upload)
+    assert "The headings were expected in row 1, which has 'contract', 'quarter', 'code', 'qty'" in str(caught.value)
+    assert "it lacks 'contract_reference', 'measure_code', 'quantity'" in str(caught.value)
+
+
+def test_item_10_a_semicolon_csv_with_cr_line_endings(draft, reporter):
+    upload = csv_file("measure_code;quantity;narrative\rNT14;1250.5;Spent, locally\rNT1;2;Two local hires\r")
+    ret, count, changed = upload_return(draft, reporter, upload, revision=draft.revision)
+    assert count == 2 and changed
+    assert lines_of(ret) == {"NT14": (Decimal("1250.5"), "Spent, locally"), "NT1": (Decimal("2"), "Two local hires")}
+
+
+def test_item_11_an_xls_renamed_xlsx_says_what_it_is(client, draft, reporter):
+    fake = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "Workbook".encode("utf-16-le") + b"\0" * 512
+    client.force_login(reporter)
+    response = client.post(
+        reverse("commitments:return-upload", args=[draft.pk]),
+        {"file": SimpleUploadedFile("return.xlsx", fake), "revision": draft.revision},
+    )
+    assert response.status_code == 400
+    assert "named .xlsx but is really an Excel 97-2003 workbook (.xls)" in response.text
+    assert "BadZipFile" not in response.text
+
+
+@pytest.mark.parametrize("damage", ["truncated", "dtd"])
+def test_malformed_xml_inside_a_workbook_is_a_400_with_a_message(client, draft, reporter, damage):
+    data = io.BytesIO()
+    return_template(draft).save(data)
+    if damage == "truncated":
+        broken = rewrite_sheet_xml(data.getvalue(), lambda xml: xml[: len(xml) // 2])
+        expected = "is not well-formed"
+    else:
+        broken = rewrite_sheet_xml(
+            data.getvalue(), lambda xml: b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + xml.split(b"?>", 1)[-1]
+        )
+        expected = "declares a DTD"
+    client.force_login(reporter)
+    response = client.post(
+        reverse("commitments:return-upload", args=[draft.pk]),
+        {"file": SimpleUploadedFile("return.xlsx", broken), "revision": draft.revision},
+    )
+    assert response.status_code == 400 and expected in response.text
+    assert lines_of(Return.objects.get(pk=draft.pk)) == {"NT1": (Decimal("2"), "Two local hires")}
+
+
+def test_item_14_the_template_uploaded_back_unchanged_changes_nothing(client, draft, reporter):
+    client.force_login(reporter)
+    template = client.get(reverse("commitments:return-template", args=[draft.pk]))
+    response = client.post(
+        reverse("commitments:return-upload", args=[draft.pk]),
+        {"file": SimpleUploadedFile("return.xlsx", template.content), "revision": draft.revision},
+    )
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Spreadsheet uploaded: nothing changed, the file matches the draft."
+    ]
+    assert Return.objects.get(pk=draft.pk).revision == draft.revision
+    exported = client.get(reverse("commitments:return-export-csv", args=[draft.pk]))
+    _, count, changed = upload_return(
+        draft, reporter, SimpleUploadedFile("return.csv", exported.content), revision=draft.revision
+    )
+    assert (count, changed) == (1, False)
+
+
+def test_item_14_an_empty_returns_template_uploaded_back_changes_nothing(contract, reporter):
+    ret = rs.start_return(reporter, contract.supplier, Quarter(2025, 2), contract)
+    data = io.BytesIO()
+    return_template(ret).save(data)
+    ret2, count, changed = upload_return(ret, reporter, SimpleUploadedFile("r.xlsx", data.getvalue()), revision=ret.revision)
+    assert (count, changed, ret2.revision) == (0, False, ret.revision)
+
+
+@pytest.mark.urls(__name__)
+def test_item_14_the_bulk_template_uploaded_back_changes_nothing(client, contract, second_contract, reporter):
+    client.force_login(reporter)
+    template = client.get(BULK_URL, {"template": "1", "quarter": "2025/26 Q1"})
+    response = client.post(BULK_URL, {"file": SimpleUploadedFile("returns.xlsx", template.content)})
+    assert response.status_code == 302
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.endswith("nothing changed, the file has no quantities filled in.")
+    assert not Return.objects.exists()
+
+
+def test_item_5_a_bulk_contract_reference_merged_down_covers_every_row(contract, reporter):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(BULK_HEADER)
+    sheet.append(["LCC-0001", "2025/26 Q1", "NT14", 100, ""])
+    sheet.append([None, "2025/26 Q1", "NT17", 5, ""])
+    sheet.merge_cells("A2:A3")
+    result = import_returns(reporter, contract.supplier, save(book, "returns.xlsx"))
+    assert (result.returns_created, result.lines) == (1, 2)
+    assert not Return.objects.filter(contract__isnull=True).exists()
+
+
+def test_item_5_a_bulk_reference_given_only_on_the_first_row_is_refused(contract, reporter):
+    upload = bulk_xlsx([["LCC-0001", "2025/26 Q1", "NT14", 100, ""], ["", "2025/26 Q1", "NT17", 5, ""]])
+    with pytest.raises(ReturnUploadError) as caught:
+        import_returns(reporter, contract.supplier, upload)
+    [error] = caught.value.errors
+    assert (error.row, error.column) == (3, "contract_reference")
+    assert "although row 2 has one" in error.message and "organisation-wide" in error.message
+    assert not Return.objects.exists()
+
+
+def test_item_5_the_bulk_template_says_how_to_write_organisation_wide(contract):
+    book = bulk_template(contract.supplier, Quarter(2025, 1))
+    assert "write organisation-wide" in book.active["A1"].comment.text
+
+
+def test_item_15_a_formula_is_listed_with_every_other_problem_naming_the_measure(client, draft, reporter):
+    book, sheet, codes = filled_book(draft, {"NT14": ("=100*2", ""), "NT17": ("lots", ""), "NT3": (1, None)})
+    cell = sheet.cell(row=codes["NT3"], column=5)
+    cell.value, cell.data_type = "= our apprentices, see the case study", "s"
+    client.force_login(reporter)
+    response = client.post(
+        reverse("commitments:return-upload", args=[draft.pk]), {"file": save(book), "revision": draft.revision}
+    )
+    assert response.status_code == 400
+    assert "The file has 2 problems; nothing was saved." in response.text
+    assert f"Row {codes['NT14']} (NT14), quantity: The cell holds a formula (=100*2)" in response.text
+    assert f"Row {codes['NT17']} (NT17), quantity: " in response.text
+    assert lines_of(Return.objects.get(pk=draft.pk)) == {"NT1": (Decimal("2"), "Two local hires")}
+
+    book, sheet, codes = filled_book(draft, {"NT3": (1, None)})
+    cell = sheet.cell(row=codes["NT3"], column=5)
+    cell.value, cell.data_type = "= our apprentices", "s"
+    ret, _, _ = upload_return(draft, reporter, save(book), revision=draft.revision)
+    assert lines_of(ret)["NT3"] == (Decimal("1"), "= our apprentices")
+
+
+def test_item_15_one_problem_is_one_problem(client, draft, reporter):
+    client.force_login(reporter)
+    upload, _ = filled(draft, {"NT14": ("-5", "")})
+    response = client.post(reverse("commitments:return-upload", args=[draft.pk]), {"file": upload, "revision": draft.revision})
+    assert "The file has 1 problem; nothing was saved." in response.text
+
+
+def test_item_16_a_totals_row_under_the_table_is_named(draft, reporter):
+    upload, codes = filled(draft, {"NT14": (100, "")}, extra_rows=[["Total", None, None, 102, None]])
+    total_row = max(codes.values()) + 1
+    with pytest.raises(ReturnUploadError) as caught:
+        upload_return(draft, reporter, upload, revision=draft.revision)
+    [error] = caught.value.errors
+    assert error.row == total_row and "looks like a totals row" in error.message
+
+
+def test_item_16_notes_under_a_blank_row_are_ignored(draft, reporter):
+    upload, _ = filled(draft, {"NT14": (100, "")}, extra_rows=[[], ["Figures checked by our finance team."]])
+    ret, _, changed = upload_return(draft, reporter, upload, revision=draft.revision)
+    assert changed and lines_of(ret)["NT14"] == (Decimal("100"), "")
