@@ -37,23 +37,44 @@ class DueReturn:
         return "In progress" if self.ret is not None else "Due"
 
 
+def is_late(ret):
+    """Whether a contract return was submitted after its quarter's deadline."""
+    if not ret.contract_id or ret.submitted_at is None:
+        return False
+    return ret.submitted_at.date() > deadline_of(ret.period)
+
+
+def is_overdue(ret, today=None):
+    """Whether a contract return is past its deadline and not yet submitted (or sent back)."""
+    if not ret.contract_id or ret.status in DONE or ret.status == ReturnStatus.SUPERSEDED:
+        return False
+    return deadline_of(ret.period) < (today or dt.date.today())
+
+
 def returns_due(organisations, *, today=None, lookback_quarters=4):
-    """Contract returns not yet submitted for quarters that have ended, oldest first.
+    """Contract returns the organisations (as suppliers) have not yet submitted for quarters that
+    have ended, oldest first.
 
     A contract owes a return for every quarter it was live in, from its start (or the last
     ``lookback_quarters``) to the last quarter that has ended.
     """
     from commitments.models import Contract
 
+    contracts = Contract.objects.filter(supplier__in=organisations)
+    return due_on_contracts(contracts, today=today, lookback_quarters=lookback_quarters)
+
+
+def due_on_contracts(contracts, *, today=None, lookback_quarters=4):
+    """As returns_due, for any set of contracts: a commissioner's, or every contract for the ICB."""
     today = today or dt.date.today()
     last_ended = Quarter.containing(today).previous()
     first = last_ended
     for _ in range(lookback_quarters - 1):
         first = first.previous()
     contracts = list(
-        Contract.objects.filter(
-            supplier__in=organisations, start_date__lte=last_ended.end, end_date__gte=first.start
-        ).select_related("supplier", "commissioner")
+        contracts.filter(start_date__lte=last_ended.end, end_date__gte=first.start).select_related(
+            "supplier", "commissioner"
+        )
     )
     if not contracts:
         return []

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from charter.api import SignatoryViewSet
 from commitments.api.contracts import ContractViewSet
 from commitments.api.returns import ReturnViewSet
+from commitments.api.vcfse import PartnerCommitmentViewSet, ReturnLineRecipientsViewSet
 from config.api_auth import TokenViewSet
 from toms.api import MeasureViewSet, ThemeViewSet
 
@@ -14,4 +15,6 @@ router.register("themes", ThemeViewSet, basename="theme")
 router.register("signatories", SignatoryViewSet, basename="signatory")
 router.register("contracts", ContractViewSet, basename="contract")
 router.register("returns", ReturnViewSet, basename="return")
+router.register("partner-commitments", PartnerCommitmentViewSet, basename="partner-commitment")
+router.register("return-line-recipients", ReturnLineRecipientsViewSet, basename="return-line-recipients")
 router.register("token", TokenViewSet, basename="token")

@@ -2,6 +2,8 @@
 
 from django.urls import reverse
 
+from commitments.queues import review_queue
+
 
 def navigation(request):
     user = getattr(request, "user", None)
@@ -14,6 +16,10 @@ def navigation(request):
     if user is not None and user.is_authenticated:
         items.append(("Your organisations", reverse("charter:organisation-list")))
         items.append(("Returns", reverse("commitments:return-list")))
+        # One query for everyone signed in: nothing waits for people who review nothing.
+        waiting = review_queue(user).count()
+        if waiting:
+            items.append(("To review", reverse("commitments:review-list"), waiting))
         items.append(("Contracts", reverse("commitments:contract-list")))
         if user.is_icb:
             items.append(("Signatures", reverse("charter:signatures")))
@@ -23,7 +29,10 @@ def navigation(request):
             items.append(("Admin", reverse("admin:index")))
     path = request.path
     # The item whose URL is the longest prefix of this page is the one we are in.
-    matches = [url for _, url in items if (path == url if url == "/" else path.startswith(url))]
+    matches = [url for _, url, *_ in items if (path == url if url == "/" else path.startswith(url))]
     current = max(matches, key=len, default=None)
-    nav = [{"label": label, "url": url, "active": url == current} for label, url in items]
+    nav = [
+        {"label": label, "url": url, "active": url == current, "count": count[0] if count else None}
+        for label, url, *count in items
+    ]
     return {"service_navigation": nav, "service_name": "Cheshire and Merseyside Social Value Portal"}

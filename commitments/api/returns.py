@@ -40,7 +40,7 @@ from commitments.api.serializers import (
     SubmitSerializer,
     roles_by_organisation,
 )
-from commitments.models import Return, ReturnLine, ReturnStatus
+from commitments.models import Return, ReturnLine, ReturnLineRecipient, ReturnStatus
 from commitments.models.returns import OPEN_RETURN_STATUSES
 from commitments.services import returns as rs
 from common.api import (
@@ -173,7 +173,10 @@ class ReturnViewSet(FilterErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMod
         return (
             Return.objects.for_user(self.request.user)
             .select_related("organisation", "contract__commissioner", "submitted_by", "reviewed_by")
-            .prefetch_related(Prefetch("lines", queryset=ReturnLine.objects.select_related("measure")))
+            .prefetch_related(
+                Prefetch("lines", queryset=ReturnLine.objects.select_related("measure")),
+                Prefetch("lines__recipients", queryset=ReturnLineRecipient.objects.select_related("organisation")),
+            )
             .order_by("-year", "-quarter", "organisation__name", "pk")
         )
 

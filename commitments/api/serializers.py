@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES, Membership, Organisation
+from commitments.api.recipients import RecipientSerializer
 from commitments.models import Contract, Return, ReturnLine, ReturnStatus
 from commitments.models.returns import EDITABLE_RETURN_STATUSES
 from commitments.services.returns import is_own_work
@@ -39,10 +40,15 @@ class ReturnLineSerializer(serializers.ModelSerializer):
         help_text="A decimal as text (yes/no measures: 1 for yes, 0 for no)."
     )
     flag = serializers.CharField(help_text="Why a reviewer should look twice (set by the portal), or empty.")
+    recipients = RecipientSerializer(
+        many=True, read_only=True,
+        help_text="NT14–NT17: the VCFSE organisations named as receiving it (write them at "
+        "/api/v1/return-line-recipients/{id}/).",
+    )
 
     class Meta:
         model = ReturnLine
-        fields = ["measure", "measure_title", "unit", "value_kind", "quantity", "narrative", "flag"]
+        fields = ["id", "measure", "measure_title", "unit", "value_kind", "quantity", "narrative", "flag", "recipients"]
 
     def get_quantity(self, line) -> str:
         return f"{line.quantity.normalize():f}"

@@ -1,4 +1,4 @@
-"""Pages of quarterly returns: what is due, the return form, check and submit, review,
+"""Pages of quarterly returns (the lists are in return_lists.py): the return form, check and submit, review,
 corrections, evidence files, case studies and the audit history.
 
 Every view that names a return starts with ``get_return``, which fetches it through
@@ -8,21 +8,17 @@ translate HTTP to and from them.
 """
 
 import datetime as dt
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from charter.models import COMMISSIONING_ROLES, Membership
 from charter.selectors import organisations_reported_for
-from commitments.due import deadline_of, returns_due
+from commitments.due import deadline_of, is_late, is_overdue
 from commitments.forms.returns import (
     LineFormSet,
     ReviewForm,
@@ -69,23 +65,6 @@ def require_reviewer(user, ret):
         raise PermissionDenied(refusal)
 
 
-def _review_scope(user):
-    """Returns this person reviews: on contracts their organisation commissions; organisation-wide
-    returns for an ICB admin."""
-    commissioning = Membership.objects.filter(user=user, role__in=COMMISSIONING_ROLES).values(
-        "organisation_id"
-    )
-    scope = Q(contract__commissioner__in=commissioning)
-    if user.is_icb_admin:
-        scope |= Q(contract__isnull=True)
-    return Return.objects.for_user(user).filter(scope)
-
-
-def _own_work(user):
-    """Returns this person submitted or last saved: never theirs to review (see rs.is_own_work)."""
-    return Q(submitted_by=user) | Q(last_edited_by=user) | Q(last_edited_by__isnull=True, created_by=user)
-
-
 def _quarter_label(quarter):
     return f"{quarter} ({quarter.start:%B} to {quarter.end:%B %Y})"
 
@@ -97,60 +76,6 @@ STATUS_TAGS = {
     ReturnStatus.APPROVED: "green",
     ReturnStatus.SUPERSEDED: "grey",
 }
-
-
-# --- lists --------------------------------------------------------------------------------
-
-
-@login_required
-def return_list(request):
-    """What is due and overdue, and every return of the person's organisations."""
-    user = request.user
-    organisations = list(organisations_reported_for(user))
-    today = dt.date.today()
-    due = returns_due(organisations, today=today) if organisations else []
-    member_of = Membership.objects.filter(user=user).values("organisation_id")
-    returns = Return.objects.for_user(user)
-    if not user.is_icb:
-        returns = returns.filter(organisation__in=member_of)
-    returns = (
-        returns.select_related("organisation", "contract")
-        .annotate(line_count=Count("lines"))
-        .order_by("-year", "-quarter", "organisation__name", "-pk")
-    )
-    status = request.GET.get("status", "")
-    if status in ReturnStatus.values:
-        returns = returns.filter(status=status)
-    page = Paginator(returns, 25).get_page(request.GET.get("page"))
-    context = {
-        "due": due,
-        "overdue_count": sum(1 for d in due if d.overdue),
-        "page": page,
-        "query_string": urlencode({"status": status}) if status in ReturnStatus.values else "",
-        "status": status,
-        "statuses": ReturnStatus.choices,
-        "status_tags": STATUS_TAGS,
-        "can_start": bool(organisations),
-        "today": today,
-    }
-    return render(request, "commitments/returns/list.html", context)
-
-
-@login_required
-def review_list(request):
-    """Returns waiting for this person's decision, and those they decided recently."""
-    scope = _review_scope(request.user).select_related("organisation", "contract").annotate(
-        line_count=Count("lines"), flag_count=Count("lines", filter=~Q(lines__flag=""))
-    )
-    waiting = scope.filter(status=ReturnStatus.SUBMITTED).exclude(_own_work(request.user)).order_by("submitted_at")
-    decided = scope.filter(status__in=[ReturnStatus.APPROVED, ReturnStatus.CHANGES_REQUESTED]).order_by(
-        "-reviewed_at"
-    )[:20]
-    is_reviewer = request.user.is_icb_admin or Membership.objects.filter(
-        user=request.user, role__in=COMMISSIONING_ROLES, organisation__sector="public"
-    ).exists()
-    context = {"waiting": list(waiting), "decided": list(decided), "status_tags": STATUS_TAGS, "is_reviewer": is_reviewer}
-    return render(request, "commitments/returns/review_list.html", context)
 
 
 # --- starting a return --------------------------------------------------------------------
@@ -236,6 +161,8 @@ def _detail_context(request, ret, *, submit_form=None, review_form=None):
         "case_studies": list(ret.case_studies.all()),
         "status_tag": STATUS_TAGS.get(ret.status, "grey"),
         "deadline": deadline_of(ret.period) if ret.contract_id else None,
+        "overdue": is_overdue(ret),
+        "late": is_late(ret),
         "may_report": may_report,
         "may_review": may_review,
         "editable": editable,

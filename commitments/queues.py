@@ -1,0 +1,51 @@
+"""Who has to act on which returns: a reviewer's queue, and the returns due on a commissioner's
+contracts. One definition, used by the review list, the navigation's count and the role homes."""
+
+from django.db.models import Q
+
+from charter.models import COMMISSIONING_ROLES, Membership, Sector
+from commitments.models import Contract, Return, ReturnStatus
+
+
+def review_scope(user):
+    """Returns this person reviews: on contracts their organisation commissions; organisation-wide
+    returns for an ICB admin."""
+    if not user.is_authenticated:
+        return Return.objects.none()
+    commissioning = Membership.objects.filter(user=user, role__in=COMMISSIONING_ROLES).values("organisation_id")
+    scope = Q(contract__commissioner__in=commissioning)
+    if user.is_icb_admin:
+        scope |= Q(contract__isnull=True)
+    return Return.objects.for_user(user).filter(scope)
+
+
+def own_work(user):
+    """Returns this person submitted or last saved: never theirs to review (see services.returns.is_own_work)."""
+    return Q(submitted_by=user) | Q(last_edited_by=user) | Q(last_edited_by__isnull=True, created_by=user)
+
+
+def review_queue(user):
+    """Submitted returns waiting for this person's decision, longest waiting first."""
+    return (
+        review_scope(user)
+        .filter(status=ReturnStatus.SUBMITTED)
+        .exclude(own_work(user))
+        .order_by("submitted_at", "pk")
+    )
+
+
+def is_reviewer(user):
+    return user.is_authenticated and (
+        user.is_icb_admin
+        or Membership.objects.filter(
+            user=user, role__in=COMMISSIONING_ROLES, organisation__sector=Sector.PUBLIC
+        ).exists()
+    )
+
+
+def commissioned_contracts(user):
+    """Contracts the person's organisations commission (as commissioner or organisation admin)."""
+    commissioning = Membership.objects.filter(
+        user=user, role__in=COMMISSIONING_ROLES, organisation__sector=Sector.PUBLIC
+    ).values("organisation_id")
+    return Contract.objects.filter(commissioner__in=commissioning)
