@@ -20,11 +20,17 @@ def _static_fetcher(url, *args, **kwargs):
     return default_url_fetcher(f"file://{found}", *args, **kwargs)
 
 
-def render_pdf(template, context):
+def render_pdf(template, context, *, tagged=False):
+    """The PDF of a template. ``tagged``: a tagged PDF/UA-1 document, its structure (headings,
+    tables, figures with their alternative text) readable by screen readers; the template must
+    give the document a <title> and a lang."""
     from weasyprint import HTML
 
     html = render_to_string(template, context)
-    return HTML(string=html, base_url=settings.STATIC_URL, url_fetcher=_static_fetcher).write_pdf()
+    document = HTML(string=html, base_url=settings.STATIC_URL, url_fetcher=_static_fetcher)
+    if tagged:
+        return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    return document.write_pdf()
 
 
 def pdf_response(template, context, filename):

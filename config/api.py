@@ -7,6 +7,7 @@ from commitments.api.contracts import ContractViewSet
 from commitments.api.returns import ReturnViewSet
 from commitments.api.vcfse import PartnerCommitmentViewSet, ReturnLineRecipientsViewSet
 from config.api_auth import TokenViewSet
+from reporting.api import SnapshotViewSet
 from toms.api import MeasureViewSet, ThemeViewSet
 
 router = DefaultRouter()
@@ -18,3 +19,4 @@ router.register("returns", ReturnViewSet, basename="return")
 router.register("partner-commitments", PartnerCommitmentViewSet, basename="partner-commitment")
 router.register("return-line-recipients", ReturnLineRecipientsViewSet, basename="return-line-recipients")
 router.register("token", TokenViewSet, basename="token")
+router.register("snapshots", SnapshotViewSet, basename="snapshot")

@@ -81,3 +81,12 @@ def build_snapshots_after_deadline(today=None):
     if Snapshot.objects.for_quarter(quarter).filter(built_at__gte=after).exists():
         return None
     return build_snapshot_task(quarter.year, quarter.number)
+
+
+@shared_task
+def build_report_task(report_id):
+    """Build a PDF report, record its progress, and e-mail it to the person who asked."""
+    from reporting.services.reports import build_report
+
+    report = build_report(report_id)
+    return {"report": report.pk, "seconds": str(report.build_seconds)}
