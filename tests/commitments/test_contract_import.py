@@ -272,3 +272,69 @@ def test_the_import_page_is_for_commissioners(client, framework, buyer, owner, c
     ok = client.post(url, {"file": xlsx([row()])})
     assert ok.status_code == 302 and ok.url == reverse("commitments:contract-list")
     assert Contract.objects.get().reference == "WC-001"
+
+
+# --- messy spreadsheets (issue 9) -----------------------------------------------------------
+
+
+def test_item_14_the_template_uploaded_back_unchanged_changes_nothing(client, framework, buyer):
+    client.force_login(buyer)
+    template = client.get(reverse("commitments:contract-import-template"))
+    response = client.post(
+        reverse("commitments:contract-import"), {"file": SimpleUploadedFile("contracts-template.xlsx", template.content)}
+    )
+    assert response.status_code == 302
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages == ["Contracts imported: nothing changed, the file has no contracts in it."]
+    assert not Contract.objects.exists()
+
+
+def test_item_14_the_same_file_imported_twice_changes_nothing_the_second_time(framework, buyer, company):
+    rows = [row(), row(measure_code="NT17", target_quantity="300")]
+    import_contracts(buyer, xlsx(rows))
+    again = import_contracts(buyer, xlsx(rows))
+    assert again.summary() == "nothing changed (1 contract already as in the file)"
+
+
+def test_item_9_a_title_row_above_the_headings_is_tolerated(framework, buyer, company):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Wirral Council contracts, April 2025"])
+    sheet.append([])
+    sheet.append(COLUMNS)
+    sheet.append(row())
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = import_contracts(buyer, SimpleUploadedFile("contracts.xlsx", buffer.getvalue()))
+    assert (result.contracts_created, result.commitments_created) == (1, 1)
+
+
+def test_item_5_contract_columns_merged_over_their_commitment_rows(framework, buyer, company):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(COLUMNS)
+    sheet.append(row(measure_code="NT14", target_quantity="10000"))
+    sheet.append([None] * 8 + ["NT17", "300", ""])
+    for column in "ABCDEFGH":
+        sheet.merge_cells(f"{column}2:{column}3")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = import_contracts(buyer, SimpleUploadedFile("contracts.xlsx", buffer.getvalue()))
+    assert (result.contracts_created, result.commitments_created) == (1, 2)
+    assert commitments_of(Contract.objects.get()) == {("NT14", None): Decimal("10000"), ("NT17", None): Decimal("300")}
+
+
+def test_item_4_a_duplicated_heading_is_refused(framework, buyer, company):
+    header = [*COLUMNS, "target_quantity"]
+    with pytest.raises(SpreadsheetError, match=r"'target_quantity' is on more than one column \(J and L\)"):
+        import_contracts(buyer, xlsx([[*row(), "99999"]], header=header))
+    assert not Contract.objects.exists()
+
+
+def test_item_7_a_shifted_csv_row_is_refused_with_its_row(framework, buyer, company):
+    header = ",".join(COLUMNS)
+    text = f"{header}\nWirral Council,Acme Facilities Ltd,WC-001,Catering,250,000,2025-04-01,2027-03-31,Wirral,NT14,100,2025/26\n"
+    with pytest.raises(ContractImportError) as caught:
+        import_contracts(buyer, SimpleUploadedFile("c.csv", text.encode()))
+    assert any(e.row == 2 and "has 12 cells but there are 11 headings" in e.message for e in caught.value.errors)
+    assert not Contract.objects.exists()

@@ -162,3 +162,57 @@ def test_uploading_through_the_page(client, icb_admin, framework):
     assert bad.status_code == 400
     assert "cannot be negative" in bad.text and "nothing was imported" in bad.text
     assert ProxyValue.objects.get().value == Decimal("0.20")
+
+
+# --- messy spreadsheets (issue 9) -----------------------------------------------------------
+
+
+def test_item_14_the_template_uploaded_back_unchanged_changes_nothing(client, icb_admin, framework):
+    ProxyValue.objects.create(
+        measure=Measure.objects.get(code="NT14"), financial_year=2025, value="0.20", source="=evil"
+    )
+    client.force_login(icb_admin)
+    template = client.get(reverse("toms:proxy-value-template"))
+    response = client.post(
+        reverse("toms:proxy-value-import"), {"file": SimpleUploadedFile("proxy-values-template.xlsx", template.content)}
+    )
+    assert response.status_code == 302
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages == ["Proxy values imported: nothing changed (1 already as in the file)."]
+    value = ProxyValue.objects.get()
+    assert (value.value, value.source) == (Decimal("0.20"), "=evil")
+
+
+def test_item_14_an_empty_template_is_accepted_with_nothing_changed(client, icb_admin, framework):
+    client.force_login(icb_admin)
+    template = client.get(reverse("toms:proxy-value-template"))
+    result = import_proxy_values(SimpleUploadedFile("proxy-values-template.xlsx", template.content))
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 0)
+    assert not ProxyValue.objects.exists()
+
+
+def test_item_9_a_title_row_above_the_headings_is_tolerated(framework):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Proxy values 2025/26"])
+    sheet.append(HEADER)
+    sheet.append(["NT14", "2025/26", 0.21, "ICB"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = import_proxy_values(SimpleUploadedFile("values.xlsx", buffer.getvalue()))
+    assert result.created == 1
+
+
+def test_item_1_a_percentage_cell_is_not_a_pound_value(framework):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(["NT14", "2025/26", 0.21, "ICB"])
+    sheet["C2"].number_format = "0%"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with pytest.raises(ProxyImportError) as caught:
+        import_proxy_values(SimpleUploadedFile("values.xlsx", buffer.getvalue()))
+    [error] = caught.value.errors
+    assert (error.row, error.column) == (2, "value_per_unit") and "21%" in error.message
+    assert not ProxyValue.objects.exists()
