@@ -165,6 +165,8 @@ def test_start_fill_submit_review_and_amend_through_the_api(contract, reporter, 
     saved = me.put(url(ret["id"]), body, format="json")
     assert saved.status_code == 200, saved.json()
     assert saved.json()["revision"] == 2
+    # Each line has its id (for its VCFSE recipients, /api/v1/return-line-recipients/{id}/) and recipients.
+    assert all(isinstance(line.pop("id"), int) and line.pop("recipients") == [] for line in saved.json()["lines"])
     assert saved.json()["lines"] == [
         {"measure": "NT1", "measure_title": Measure.objects.get(code="NT1").title, "unit": "FTE",
          "value_kind": "number", "quantity": "2.5", "narrative": "Two and a half local FTE", "flag": ""},
