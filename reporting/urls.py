@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting.views import commissioner, dashboard, public, reports, snapshots
+from reporting.views import commissioner, dashboard, directory, public, reports, snapshots
 
 app_name = "reporting"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("reporting/reports/new/", reports.report_new, name="report-new"),
     path("reporting/reports/<int:pk>/", reports.report_status, name="report"),
     path("reporting/reports/<int:pk>/download/", reports.report_download, name="report-download"),
+    path("icb/organisations/", directory.directory, name="directory"),
+    path("icb/organisations/<int:pk>/", directory.organisation, name="directory-organisation"),
     path("social-value/", public.summary, name="public-summary"),
     path("social-value/open-data.csv", public.open_data_csv, name="open-data-csv"),
     path("social-value/open-data.json", public.open_data_json, name="open-data-json"),
