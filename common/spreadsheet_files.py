@@ -27,6 +27,10 @@ MAX_PART_BYTES = 24 * 1024 * 1024
 MAX_UNPACKED_BYTES = 48 * 1024 * 1024
 MAX_COLUMNS = 200  # cells further right than this are not read
 MAX_SHEET_ROWS = 20_100  # rows read before the file is refused as too long
+# Cells and row elements a sheet's XML may hold: 20,000 rows of a dozen columns fit, and parsing
+# this many takes a few seconds of CPU at most; a row of a million cells never reaches the parser.
+MAX_SHEET_CELLS = 300_000
+MAX_SHEET_ROW_ELEMENTS = 200_000
 
 KINDS = {
     "xlsx": "an Excel workbook (.xlsx)",
@@ -220,6 +224,25 @@ def check_ods_repeats(archive):
     return spans, percents
 
 
+# Cell and row start tags, with or without a namespace prefix (<c r=…>, <x:c r=…>).
+_CELL_TAGS = (b"<c ", b"<c>", b":c ", b":c>")
+_ROW_TAGS = (b"<row ", b"<row>", b"<row/", b":row ", b":row>", b":row/")
+
+
+def count_sheet_elements(part):
+    """(cells, rows) in a worksheet's XML, counted on the raw bytes as they stream (C-speed
+    counts, nothing built), so that a sheet too big to parse in a few seconds is refused. A tag
+    cut between two chunks may be missed: the counts bound, they do not need to be exact."""
+    cells = rows = 0
+    while True:
+        chunk = part.read(1_048_576)
+        if not chunk:
+            break
+        cells += sum(chunk.count(tag) for tag in _CELL_TAGS)
+        rows += sum(chunk.count(tag) for tag in _ROW_TAGS)
+    return cells, rows
+
+
 def _is_percent_format(number_format):
     text = re.sub(r'"[^"]*"|\\.', "", number_format or "")
     return "%" in text
@@ -257,6 +280,14 @@ def read_openpyxl(data, sheet_name, kind):
                 percent_styles.add(style_id)
         result = Sheet([], kind=kind)
         try:
+            with sheet._get_source() as source:
+                cells, rows = count_sheet_elements(source)
+            if cells > MAX_SHEET_CELLS or rows > MAX_SHEET_ROW_ELEMENTS:
+                raise SpreadsheetError(
+                    f"The sheet '{sheet.title}' holds {cells:,} cells in {rows:,} rows; the most accepted is "
+                    f"{MAX_SHEET_CELLS:,} cells. Save a copy with only the template's rows and columns, or "
+                    "split it, then upload that."
+                )
             with sheet._get_source() as source:
                 parser = WorkSheetParser(
                     source,

@@ -137,6 +137,33 @@ def test_a_part_that_would_unpack_to_300_mb_is_refused_before_it_is_read():
     assert peak < 20 * 1_048_576  # the upload itself and no more
 
 
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (b'<row r="2">' + b"<c><v>1</v></c>" * 400_000 + b"</row>", "holds 400,002 cells in 2 rows"),
+        (b"".join(b'<row r="%d"/>' % n for n in range(2, 300_002)), "holds 2 cells in 300,001 rows"),
+    ],
+    ids=["a-row-of-400000-cells", "300000-empty-rows"],
+)
+def test_a_sheet_too_big_to_parse_quickly_is_refused_before_it_is_parsed(rows, message):
+    def stuff(xml):
+        return xml.replace(b"</row></sheetData>", b"</row>" + rows + b"</sheetData>")
+
+    data = rewrite_part(xlsx_bytes([COLUMNS]), "xl/worksheets/sheet1.xml", stuff)
+    started = time.process_time()
+    with pytest.raises(SpreadsheetError, match=message):
+        read_table(upload(data), required_columns=COLUMNS)
+    assert time.process_time() - started < 2
+    tracemalloc.start()
+    try:
+        with pytest.raises(SpreadsheetError, match=message):
+            read_table(upload(data), required_columns=COLUMNS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 30 * 1_048_576
+
+
 def test_parts_that_together_unpack_too_large_are_refused():
     data = io.BytesIO()
     with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -156,7 +183,7 @@ def test_a_dtd_inside_a_workbook_is_refused_with_a_clear_message():
         return bomb + (xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml)
 
     data = rewrite_part(xlsx_bytes([COLUMNS, ["NT1", 1]]), "xl/worksheets/sheet1.xml", add_dtd)
-    with pytest.raises(SpreadsheetError, match="'xl/worksheets/sheet1.xml' declares a DTD"):
+    with pytest.raises(SpreadsheetError, match=r"'xl/worksheets/sheet1\.xml' declares a DTD"):
         read_table(upload(data), required_columns=COLUMNS)
 
 
@@ -167,7 +194,7 @@ def test_a_dtd_inside_a_workbook_is_refused_with_a_clear_message():
 def test_a_truncated_part_is_refused_with_a_clear_message(part, cut):
     data = xlsx_bytes([COLUMNS, ["NT1", 1], ["NT2", "text"]])
     data = rewrite_part(data, part, lambda xml: xml[: int(len(xml) * cut)])
-    with pytest.raises(SpreadsheetError, match="(not well-formed|damaged or incomplete)"):
+    with pytest.raises(SpreadsheetError, match=r"(not well-formed|damaged or incomplete)"):
         read_table(upload(data), required_columns=COLUMNS)
 
 
