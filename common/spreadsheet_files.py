@@ -243,6 +243,14 @@ def count_sheet_elements(part):
     return cells, rows
 
 
+def count_shared_strings(part):
+    """How many strings a shared-strings part holds (openpyxl keeps them all in memory)."""
+    count = 0
+    while chunk := part.read(1_048_576):
+        count += sum(chunk.count(tag) for tag in (b"<si>", b"<si ", b":si>", b":si "))
+    return count
+
+
 def _is_percent_format(number_format):
     text = re.sub(r'"[^"]*"|\\.', "", number_format or "")
     return "%" in text
@@ -255,6 +263,16 @@ def read_openpyxl(data, sheet_name, kind):
     from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
     from openpyxl.worksheet._reader import WorkSheetParser
 
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            if name.lower().endswith("sharedstrings.xml"):
+                with archive.open(name) as part:
+                    strings = count_shared_strings(part)
+                if strings > MAX_SHEET_CELLS:
+                    raise SpreadsheetError(
+                        f"The workbook holds {strings:,} different texts; the most accepted is {MAX_SHEET_CELLS:,}. "
+                        "Save a copy with only the template's sheet, rows and columns, then upload that."
+                    )
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
     except SpreadsheetError:

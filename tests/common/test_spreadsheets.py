@@ -164,6 +164,23 @@ def test_a_sheet_too_big_to_parse_quickly_is_refused_before_it_is_parsed(rows, m
     assert peak < 30 * 1_048_576
 
 
+def test_too_many_shared_strings_are_refused_before_they_are_loaded():
+    strings = b"<si><t>a</t></si>" * 400_000
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
+        original = zipfile.ZipFile(io.BytesIO(xlsx_bytes([COLUMNS, ["NT1", 1]])))
+        for info in original.infolist():
+            archive.writestr(info.filename, original.read(info))
+        archive.writestr(
+            "xl/sharedStrings.xml",
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + strings + b"</sst>",
+        )
+    started = time.process_time()
+    with pytest.raises(SpreadsheetError, match="holds 400,000 different texts"):
+        read_table(upload(data.getvalue()), required_columns=COLUMNS)
+    assert time.process_time() - started < 1
+
+
 def test_parts_that_together_unpack_too_large_are_refused():
     data = io.BytesIO()
     with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
