@@ -14,6 +14,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 
@@ -205,6 +206,12 @@ def check_ods_repeats(archive):
                         )
                     column += repeat
                     if element.get(f"{_OFFICE_NS}value-type") or len(element):
+                        # calamine holds the sheet as a grid up to its last filled cell
+                        if (row + row_repeat) * column > MAX_ODS_CELLS:
+                            raise SpreadsheetError(
+                                f"The spreadsheet has a filled cell at row {row + row_repeat:,}, column "
+                                f"{column:,}, far outside any table; delete what is there, then upload it again."
+                            )
                         cells += row_repeat * repeat
                         if cells > MAX_ODS_CELLS:
                             raise SpreadsheetError(
@@ -421,48 +428,43 @@ def pick_sheet(names, sheet_name, get, sheets):
 
 
 def read_calamine(data, sheet_name, kind, ods_layout=None):
-    """An .xls or .ods sheet through python-calamine (fast, and reads both formats). Formulas
-    show their saved value. Calamine reports no number formats: for an .ods, percentage cells and
-    merged ranges come from ``ods_layout`` (read by ``check_ods_repeats``); an .xls percentage
-    cell reads as its fraction (the upload pages say so)."""
-    ods_spans, ods_percents = ods_layout or ({}, {})
-    from python_calamine import CalamineWorkbook
+    """An .xls or .ods sheet through python-calamine (fast, and reads both formats), in a child
+    process capped in memory and CPU (``common.calamine_sandbox``). Formulas show their saved
+    value. Calamine reports no number formats: for an .ods, percentage cells and merged ranges
+    come from ``ods_layout`` (read by ``check_ods_repeats``); an .xls percentage cell reads as
+    its fraction (the upload form says so)."""
+    from common.calamine_sandbox import SandboxError
+    from common.calamine_sandbox import read_sheet as sandboxed_read
 
+    ods_spans, ods_percents = ods_layout or ({}, {})
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own kinds for a damaged or protected file
+        names, name, rows, merged = sandboxed_read(
+            data, sheet_name, MAX_SHEET_ROWS * 2, cwd=Path(__file__).resolve().parent.parent
+        )
+    except SandboxError as exc:
         raise SpreadsheetError(
-            f"The file could not be opened as {KINDS[kind]}; it is damaged or password-protected "
-            f"({type(exc).__name__}). Save it again, then upload it."
+            f"The file could not be read as {KINDS[kind]}: {exc}. It may be damaged or password-protected; "
+            "save it again (as .xlsx if you can), then upload it."
         ) from None
-    try:
-        sheet = pick_sheet(book.sheet_names, sheet_name, book.get_sheet_by_name, None)
-        result = Sheet([], kind=kind)
-        try:
-            # From A1 (iter_rows starts at the first used column), with blank rows kept for numbering.
-            raw = {}  # row number -> the row's values as calamine gives them
-            for index, row in enumerate(sheet.to_python(skip_empty_area=False, nrows=MAX_SHEET_ROWS * 2)):
-                raw[index + 1] = row
-                values = [cell_text(value) for value in row[:MAX_COLUMNS]]
-                while values and values[-1] == "":
-                    values.pop()
-                if values:
-                    result.lines.append((index + 1, values))
-                    if len(result.lines) >= MAX_SHEET_ROWS:
-                        break
-            merged = sheet.merged_cell_ranges or []
-        except Exception as exc:
-            raise SpreadsheetError(
-                f"The sheet '{sheet.name}' could not be read ({type(exc).__name__}); it may be damaged. "
-                "Save it again, then upload it."
-            ) from None
-        if not merged:
-            merged = ods_spans.get(sheet.name, [])
-        _apply_percentages(result, raw, ods_percents.get(sheet.name, []))
-        spread_merged_cells(result, [(r0 + 1, c0, r1 + 1, c1) for (r0, c0), (r1, c1) in merged])
-        return result
-    finally:
-        book.close()
+    if name is None:
+        pick_sheet(names, sheet_name, None, None)  # says which sheets it has
+    result = Sheet([], kind=kind)
+    raw = {}  # row number -> the row's values as calamine gives them
+    # From A1, with blank rows kept for numbering.
+    for index, row in enumerate(rows):
+        raw[index + 1] = row
+        values = [cell_text(value) for value in row[:MAX_COLUMNS]]
+        while values and values[-1] == "":
+            values.pop()
+        if values:
+            result.lines.append((index + 1, values))
+            if len(result.lines) >= MAX_SHEET_ROWS:
+                break
+    if not merged:
+        merged = ods_spans.get(name, [])
+    _apply_percentages(result, raw, ods_percents.get(name, []))
+    spread_merged_cells(result, [(r0 + 1, c0, r1 + 1, c1) for (r0, c0), (r1, c1) in merged])
+    return result
 
 
 # --- CSV ------------------------------------------------------------------------------------

@@ -222,9 +222,38 @@ def test_an_ods_repeating_a_filled_cell_over_millions_of_cells_is_refused_quickl
         "</table:table-row>"
     )
     started = time.process_time()
-    with pytest.raises(SpreadsheetError, match="repeats filled cells"):
+    with pytest.raises(SpreadsheetError, match=r"(repeats filled cells|far outside any table)"):
         read_table(upload(ods_bytes(attack), "file.ods"), required_columns=COLUMNS)
     assert time.process_time() - started < 2
+
+
+FAR_CELL = (
+    '<table:table-row table:number-rows-repeated="999998"><table:table-cell/></table:table-row>'
+    '<table:table-row><table:table-cell table:number-columns-repeated="15999"/>'
+    '<table:table-cell office:value-type="string"><text:p>far</text:p></table:table-cell></table:table-row>'
+)
+
+
+def test_an_ods_with_a_filled_cell_far_away_is_refused_before_calamine_reads_it():
+    data = ods_bytes(ods_row(*COLUMNS) + ods_row("NT1", 1) + FAR_CELL)
+    with pytest.raises(SpreadsheetError, match="filled cell at row 1,000,001, column 16,000"):
+        read_table(upload(data, "file.ods"), required_columns=COLUMNS)
+
+
+def test_calamine_runs_capped_so_a_sheet_it_cannot_hold_is_refused_not_a_worker_grown(monkeypatch):
+    """As for an .xls, which cannot be checked cheaply first: calamine's child hits its cap."""
+    monkeypatch.setattr("common.spreadsheets.check_ods_repeats", lambda archive: ({}, {}))
+    data = ods_bytes(ods_row(*COLUMNS) + ods_row("NT1", 1) + FAR_CELL)
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(SpreadsheetError, match=r"could not be read as an OpenDocument spreadsheet \(.ods\)"):
+            read_table(upload(data, "file.ods"), required_columns=COLUMNS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 10
+    assert peak < 10 * 1_048_576
 
 
 # --- item 1: what a cell shows ----------------------------------------------------------------
@@ -391,7 +420,7 @@ def test_item_11_a_file_is_named_for_what_it_really_is(name, data, message):
 
 
 def test_item_11_a_damaged_xls_says_so():
-    with pytest.raises(SpreadsheetError, match=r"could not be opened as an Excel 97-2003 workbook \(.xls\)"):
+    with pytest.raises(SpreadsheetError, match=r"could not be read as an Excel 97-2003 workbook \(.xls\): it cannot"):
         read_table(upload(OLE_XLS, "return.xls"), required_columns=COLUMNS)
 
 
