@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 
 
@@ -11,3 +12,8 @@ class CharterConfig(AppConfig):
 
         # After every app's migrate signal: each app's permissions exist once its own has run.
         post_migrate.connect(sync_icb_admin_group, dispatch_uid="charter.sync_icb_admin_group")
+
+        from charter.middleware import seen_at_sign_in
+
+        # A new session starts as just used, so the first page after signing in need not write it.
+        user_logged_in.connect(seen_at_sign_in, dispatch_uid="charter.seen_at_sign_in")

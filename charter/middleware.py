@@ -12,6 +12,12 @@ SEEN = "_last_seen"
 REFRESH_SECONDS = 60
 
 
+def seen_at_sign_in(sender, request, user, **kwargs):
+    """On signing in (the user_logged_in signal), which saves the session anyway."""
+    if getattr(request, "session", None) is not None:
+        request.session[SEEN] = int(time.time())
+
+
 class IdleSessionMiddleware:
     """Listed after SessionMiddleware, so the session it touches is then saved, with a new expiry."""
 
