@@ -16,6 +16,7 @@ from django.utils import timezone
 from charter.models import Invitation, InvitationStatus, Membership, Organisation, Role, User
 from charter.models.invitations import new_nonce
 from charter.models.people import normalise_email
+from common.site import site_url
 
 TOKEN_SALT = "charter.invitation.accept"  # noqa: S105 (a salt, not a secret)
 
@@ -51,8 +52,8 @@ def make_token(invitation):
 
 
 def invitation_link(invitation, base_url=None):
-    """The link in the e-mail: on the host the inviter used when there is one, else SITE_URL."""
-    base = (base_url or settings.SITE_URL).rstrip("/")
+    """The link in the e-mail: on the address the inviter's request came in on, else SITE_URL."""
+    base = (base_url or site_url()).rstrip("/")
     return base + reverse("charter:invitation", args=[make_token(invitation)])
 
 

@@ -41,10 +41,6 @@ def _invitation(user, organisation, invitation_pk):
         raise Http404("No such invitation.") from None
 
 
-def _base_url(request):
-    return request.build_absolute_uri("/")
-
-
 def _history(organisation, limit=15):
     """The latest changes to the organisation, its memberships and invitations, newest first."""
     rows = []
@@ -85,8 +81,7 @@ def invite(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             invitation = ps.invite(
-                organisation, request.user, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
-                base_url=_base_url(request),
+                organisation, request.user, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
             )
         except ps.PeopleError as exc:
             form.add_error("email", str(exc))
@@ -139,7 +134,7 @@ def resend_invitation(request, pk, invitation_pk):
     organisation = get_managed_organisation(request.user, pk)
     invitation = _invitation(request.user, organisation, invitation_pk)
     try:
-        ps.resend(invitation, request.user, base_url=_base_url(request))
+        ps.resend(invitation, request.user)
     except ps.PeopleError as exc:
         messages.error(request, str(exc))
     else:
