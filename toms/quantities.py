@@ -64,7 +64,12 @@ UNIT_WORDS = {unit.lower() for unit in UNIT_LIMITS if unit not in ("£", "%")} |
 
 
 class QuantityError(ValueError):
-    """A quantity that cannot be accepted; str() is the message for people."""
+    """A quantity that cannot be accepted; str() is the message for people. ``code`` is
+    "not_a_number" when nothing in it reads as a number, so a form may word that its own way."""
+
+    def __init__(self, message, code=""):
+        super().__init__(message)
+        self.code = code
 
 
 def shown(text, limit=SHOWN_CHARACTERS):
@@ -161,18 +166,18 @@ def _strip_signs(text, value_kind, unit, what):
     percent = body.endswith("%")
     if percent:
         body = body[:-1].rstrip()
-    if currency and value_kind != ValueKind.MONEY:
+    if currency and value_kind not in (ValueKind.MONEY, None):
         raise QuantityError(
             f"'{shown(text)}' is an amount in pounds, but {_expected(value_kind, unit)}; {_give(value_kind, unit)}."
         )
-    if percent and value_kind != ValueKind.PERCENTAGE:
+    if percent and value_kind not in (ValueKind.PERCENTAGE, None):
         raise QuantityError(
             f"'{shown(text)}' is a percentage, but {_expected(value_kind, unit)}; {_give(value_kind, unit)}."
         )
     if currency and percent:
-        raise QuantityError(f"'{shown(text)}' is not a number; {what}.")
+        raise QuantityError(f"'{shown(text)}' is not a number; {what}.", "not_a_number")
     words = UNIT_WORD.fullmatch(body)
-    if words and not currency and not percent:
+    if words and not currency and not percent and value_kind is not None:
         word = words["word"].strip().lower()
         if word in _own_words(value_kind, unit):
             body = words["number"].rstrip()
@@ -188,7 +193,8 @@ def read_decimal(raw, *, value_kind, unit, what=None):
     """The number in ``raw`` for a figure in ``unit``, or QuantityError saying what to type.
 
     Only ASCII digits, one full stop and commas between groups of three digits are read; a £
-    (or GBP) only on money, a % only on a percentage, the unit's own name after a count. Float
+    (or GBP) only on money, a % only on a percentage, the unit's own name after a count (with
+    ``value_kind=None``, where the unit is not known yet, a £ or % sign is let through). Float
     noise beyond the unit's decimal places (2 for money, 4 otherwise) is rounded away when it is
     noise (within 1e-9); otherwise the message shows the value read and how to fix it. The
     result may be negative: callers say what a negative figure means for them.
@@ -208,7 +214,7 @@ def read_decimal(raw, *, value_kind, unit, what=None):
     if number is None:
         if re.fullmatch(r"\d{1,3}(?: \d{3})+(?:\.\d+)?", body):
             raise QuantityError(f"'{shown(text)}' has spaces between the digits; use commas for thousands, like 1,250.")
-        raise QuantityError(f"'{shown(text)}' is not a number; {what}.")
+        raise QuantityError(f"'{shown(text)}' is not a number; {what}.", "not_a_number")
     whole, fraction = body.partition(".")[0], body.partition(".")[2]
     if "," in fraction or ("," in whole and not THOUSANDS.fullmatch(whole)):
         hint = ""
@@ -221,7 +227,7 @@ def read_decimal(raw, *, value_kind, unit, what=None):
     try:
         value = Decimal(f"{number['whole'] or '0'}.{number['fraction'] or '0'}")
     except InvalidOperation:  # pragma: no cover - the pattern allows only digits
-        raise QuantityError(f"'{shown(text)}' is not a number; {what}.") from None
+        raise QuantityError(f"'{shown(text)}' is not a number; {what}.", "not_a_number") from None
     places = _places(value_kind)
     if value.as_tuple().exponent < -places:
         step = Decimal(1).scaleb(-places)

@@ -29,9 +29,11 @@ from commitments.api.serializers import OrganisationRefSerializer
 from commitments.models import Commitment, Contract
 from commitments.services.contracts import ContractError, SupplierKeptError, record_contract, update_contract
 from common.api import API_AUTHENTICATION, ErrorSerializer, FilterErrorsMixin, describe, error_response, invalid_request
+from toms.codes import CodeError, parse_measure_code
 from toms.filters import QuarterFilter
 from toms.models import Measure
 from toms.periods import financial_year_label, parse_financial_year
+from toms.quantities import QuantityError, read_decimal
 
 # --- representation ------------------------------------------------------------------------
 
@@ -91,7 +93,26 @@ class MeasureCodeField(serializers.SlugRelatedField):
         super().__init__(slug_field="code", queryset=Measure.objects.filter(is_active=True), **kwargs)
 
     def to_internal_value(self, data):
-        return super().to_internal_value(str(data).strip().upper())
+        codes = [m.code for m in self.get_queryset().only("code")]
+        try:  # read as everywhere: "NT 1", "nt01", "NT1 - local employees"
+            code = parse_measure_code(str(data), codes)
+        except CodeError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return super().to_internal_value(code)
+
+
+class TargetField(serializers.DecimalField):
+    """A target as a number or text, read as every figure is (toms.quantities): "1_000",
+    "1,2,3" and digits other than 0 to 9 are refused, where Decimal() would take them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int | float):
+            self.fail("invalid")
+        try:
+            value = read_decimal(data, value_kind=None, unit="", what="give the target as a number, like 40")
+        except QuantityError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return super().to_internal_value(f"{value:f}")
 
 
 class CommitmentInputSerializer(serializers.Serializer):
@@ -99,7 +120,7 @@ class CommitmentInputSerializer(serializers.Serializer):
         help_text="The measure code, like NT14.",
         error_messages={"does_not_exist": "There is no measure '{value}' in the framework."},
     )
-    target_quantity = serializers.DecimalField(max_digits=16, decimal_places=4, min_value=0)
+    target_quantity = TargetField(max_digits=16, decimal_places=4, min_value=0)
     financial_year = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, default=None,
         help_text="Like 2025/26 for a target in that financial year; omit or null for the whole contract.",

@@ -10,7 +10,7 @@ commission for can be imported.
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -23,9 +23,10 @@ from charter.models.people import normalise_name
 from commitments.models import Contract
 from commitments.services.contracts import ContractError, can_commission_for, record_contract, set_commitment
 from common.spreadsheets import RowError, escape_cell, finish_problems, problem_count, read_table, unescape_cell
+from toms.codes import CodeError, parse_measure_code
 from toms.models import Measure, ValueKind
 from toms.periods import financial_year_label, financial_year_of, parse_financial_year
-from toms.quantities import NO, YES
+from toms.quantities import parse_money, parse_yes_no, read_decimal
 
 SHEET = "Contracts"
 CONTRACT_COLUMNS = [
@@ -136,19 +137,12 @@ class OrganisationIndex:
 
 
 def _parse_money(text):
-    cleaned = text.replace("£", "").replace(",", "").strip()
-    try:
-        value = Decimal(cleaned)
-        if not value.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
-        raise ValueError(f"'{text}' is not an amount in pounds.") from None
-    if value < 0:
+    # The reader every figure shares (QuantityError is a ValueError): "0,5" is refused, not £5.
+    value = parse_money(text, what="give the contract value in pounds, like 250,000")
+    if value.is_signed():
         raise ValueError("The contract value cannot be negative.")
     if value > MAX_VALUE:
         raise ValueError("That value is too large.")
-    if value.as_tuple().exponent < -2:
-        raise ValueError("Give pounds and pence, at most 2 decimal places.")
     return value
 
 
@@ -194,24 +188,12 @@ def _parse_target(measure, text):
     if not text:
         raise ValueError(f"Give the target in {measure.unit}.")
     if measure.value_kind == ValueKind.YES_NO:
-        if text.lower() in YES:
-            return Decimal(1)
-        if text.lower() in NO:
-            return Decimal(0)
-        raise ValueError("Answer yes or no.")
-    cleaned = text.replace(",", "").replace("£", "").replace("%", "").strip()
-    try:
-        value = Decimal(cleaned)
-        if not value.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
-        raise ValueError(f"'{text}' is not a number; give the target in {measure.unit}.") from None
-    if value < 0:
+        return parse_yes_no(text)
+    value = read_decimal(
+        text, value_kind=measure.value_kind, unit=measure.unit, what=f"give the target in {measure.unit}"
+    )
+    if value.is_signed():
         raise ValueError("A target cannot be negative.")
-    if value.as_tuple().exponent < -4:
-        raise ValueError("Give at most 4 decimal places.")
-    if measure.value_kind == ValueKind.MONEY and value.as_tuple().exponent < -2:
-        raise ValueError("Give pounds and pence, at most 2 decimal places.")
     if measure.value_kind == ValueKind.PERCENTAGE and value > 100:
         raise ValueError("A percentage must be between 0 and 100.")
     if value > MAX_TARGET:
@@ -282,6 +264,7 @@ def _parse_contract_fields(user, number, record, orgs, allowed, errors):
 
 def _parse_rows(user, table):
     measures = {m.code.upper(): m for m in Measure.objects.all()}
+    codes = [m.code for m in measures.values()]
     orgs = OrganisationIndex()
     allowed = {}
     errors, contracts = [], {}
@@ -309,16 +292,17 @@ def _parse_rows(user, table):
                             )
                         )
 
-        code = unescape_cell(record.get("measure_code", "")).strip().upper()
+        code = unescape_cell(record.get("measure_code", "")).strip()
         target_text = unescape_cell(record.get("target_quantity", "")).strip()
         year_text = unescape_cell(record.get("financial_year", "")).strip()
         if not code:
             if target_text or year_text:
                 errors.append(RowError(number, "measure_code", "Give the measure code, like NT14."))
             continue
-        measure = measures.get(code)
-        if measure is None:
-            errors.append(RowError(number, "measure_code", f"There is no measure '{code}' in the framework."))
+        try:  # the same reading of a code as the returns: "NT 14", "nt014", "NT14 - …"
+            measure = measures[parse_measure_code(code, codes).upper()]
+        except CodeError as exc:
+            errors.append(RowError(number, "measure_code", str(exc)))
             continue
         if not measure.is_active:
             errors.append(RowError(number, "measure_code", f"{measure.code} is no longer reported."))

@@ -195,3 +195,55 @@ def test_the_template_says_a_blank_quantity_leaves_the_measure_out(draft):
     sheet = return_template(draft).active
     text = " ".join(str(cell.value) for row in sheet.iter_rows(max_row=12) for cell in row if cell.value)
     assert "whose quantity is blank is left out of the return, whatever its narrative" in text
+
+
+# --- contracts: the web form, the import and the API read figures and codes the same way --------
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("0,5", "use a full stop for decimals"),
+        ("1,2,3", "use a full stop for decimals"),
+        ("1_000", "a number"),
+        ("١٢", "digits other than 0 to 9"),
+    ],
+)
+def test_contract_figures_are_read_by_the_shared_reader(m, typed, message):
+    from django import forms
+
+    from commitments.forms.contracts import parse_amount
+    from commitments.spreadsheets.contracts import _parse_money, _parse_target
+
+    with pytest.raises(forms.ValidationError, match=message):
+        parse_amount(typed, what="target")
+    with pytest.raises(ValueError, match=message):
+        _parse_money(typed)
+    with pytest.raises(ValueError, match=message):
+        _parse_target(m["NT1"], typed)
+
+
+def test_contract_targets_keep_their_signs_to_their_units(m):
+    from commitments.spreadsheets.contracts import _parse_target
+
+    assert _parse_target(m["NT14"], "£10,000") == 10000 and _parse_target(m["NT2"], "45%") == 45
+    with pytest.raises(ValueError, match="is a percentage, but this measure is in FTE"):
+        _parse_target(m["NT1"], "12%")
+
+
+def test_the_contracts_api_reads_codes_and_targets_as_everywhere(framework):
+    from commitments.api.contracts import CommitmentInputSerializer
+
+    good = CommitmentInputSerializer(data={"measure": "nt 01", "target_quantity": "1,250"})
+    assert good.is_valid(), good.errors
+    assert good.validated_data["measure"].code == "NT1" and good.validated_data["target_quantity"] == 1250
+    noisy = CommitmentInputSerializer(data={"measure": "NT14", "target_quantity": 5055.000000000001})
+    assert noisy.is_valid(), noisy.errors
+    assert noisy.validated_data["target_quantity"] == 5055
+    bad = CommitmentInputSerializer(data={"measure": "TN1", "target_quantity": "1_000"})
+    assert not bad.is_valid()
+    assert bad.errors["measure"] == ["There is no measure 'TN1' in the framework. Did you mean NT1?"]
+    assert "is not a number" in bad.errors["target_quantity"][0]
+    for typed in ("0,5", "1,2,3", "١٢"):
+        refused = CommitmentInputSerializer(data={"measure": "NT1", "target_quantity": typed})
+        assert not refused.is_valid() and "target_quantity" in refused.errors

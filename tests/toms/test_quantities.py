@@ -324,3 +324,39 @@ def test_an_invisible_or_look_alike_character_in_a_code_is_named(typed, named):
     with pytest.raises(CodeError) as caught:
         parse_measure_code(typed, CODES)
     assert named in str(caught.value) and "delete it and type the code again" in str(caught.value)
+
+
+# --- proxy values go through the same reader (issue 9 item 2: "0,21" is not £21) -------------
+
+
+def _proxy_csv(*rows):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = "measure_code,financial_year,value_per_unit,source\n" + "".join(f"{r}\n" for r in rows)
+    return SimpleUploadedFile("values.csv", text.encode("utf-8"))
+
+
+@pytest.mark.django_db
+def test_a_proxy_value_with_a_decimal_comma_is_refused_and_nothing_is_stored(framework):
+    from toms.models import ProxyValue
+    from toms.proxy_import import ProxyImportError, import_proxy_values
+
+    with pytest.raises(ProxyImportError) as caught:
+        import_proxy_values(_proxy_csv('NT14,2025/26,"0,21",ICB', "NT17,2025/26,17%,ICB", "TN1,2025/26,1,ICB"))
+    problems = {(e.row, e.column): e.message for e in caught.value.errors}
+    assert "use a full stop for decimals, like 0.21" in problems[(2, "value_per_unit")]
+    assert "is a percentage" in problems[(3, "value_per_unit")]
+    assert problems[(4, "measure_code")] == "There is no measure 'TN1' in the framework. Did you mean NT1?"
+    assert not ProxyValue.objects.exists()
+
+
+@pytest.mark.django_db
+def test_proxy_codes_and_pounds_are_read_as_everywhere(framework):
+    from toms.models import ProxyValue
+    from toms.proxy_import import import_proxy_values
+
+    import_proxy_values(_proxy_csv('NT 14,2025/26,"£1,250.5",ICB', "nt017,2025/26,0.30000000000000004,ICB"))
+    assert {(v.measure.code, v.value) for v in ProxyValue.objects.select_related("measure")} == {
+        ("NT14", Decimal("1250.5")),
+        ("NT17", Decimal("0.3")),
+    }
