@@ -174,6 +174,18 @@ class YearRow:
     def percent(self):
         return _pct(self.delivery.counted, self.target)
 
+    @property
+    def quarter_cells(self):
+        """Q1–Q4: the counted figure, 0 for a quarter reported without the measure, None if no
+        approved return for the quarter."""
+        return [
+            self.delivery.quarters.get(q, ZERO) if q in self.quarters_reported else None for q in (1, 2, 3, 4)
+        ]
+
+    @property
+    def quarterly_pace(self):
+        return None if self.target is None else (self.target / 4).quantize(Decimal("0.01"))
+
 
 @dataclass
 class MeasureRows:

@@ -24,6 +24,7 @@ def navigation(request):
         if user.is_icb:
             items.append(("Organisations", reverse("reporting:directory")))
             items.append(("Signatures", reverse("charter:signatures")))
+            items.append(("Partner VCFSE", reverse("commitments:vcfse-system")))
         if user.is_icb_admin:
             items.append(("Proxy values", reverse("toms:proxy-value-import")))
         if user.is_staff:

@@ -68,7 +68,7 @@ def seed_vcfse(stdout=None):
         for code, value in baselines.items():
             Baseline.objects.create(
                 commitment=commitment, measure=measures[code], value=D(value), method="records",
-                how="From our finance and HR records for the year.",
+                how="purchase ledger, payroll and the volunteering log for the year",
             )
             target = D(value)
             for n in (1, 2, 3):
