@@ -179,6 +179,31 @@ class SnapshotMissing(models.Model):
         return f"{self.snapshot}: contract {self.contract_id} return missing"
 
 
+class SnapshotVcfse(models.Model):
+    """Partner VCFSE delivery in the quarter (NT14 to NT17) by organisations that made the
+    commitment: what their approved returns delivered, how much of it recipients confirmed, left
+    unconfirmed or disputed, and the sum of their targets for the financial year. Scopes are
+    place|sector|* only."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="vcfse")
+    scope = models.CharField(max_length=60)
+    measure = models.ForeignKey("toms.Measure", on_delete=models.PROTECT, related_name="+")
+    organisations = models.PositiveIntegerField(default=0)
+    delivered = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    confirmed = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    unconfirmed = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    disputed = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+    year_target = models.DecimalField(max_digits=20, decimal_places=4, null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "scope", "measure"], name="snapshot_vcfse_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.snapshot}: {self.scope} Partner VCFSE measure {self.measure_id}"
+
+
 class BuildStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Building"

@@ -16,6 +16,7 @@ from reporting.models import (
     SnapshotGroup,
     SnapshotMeasure,
     SnapshotMissing,
+    SnapshotVcfse,
     scope_key,
 )
 from toms.models import Combination
@@ -210,6 +211,19 @@ def dashboard(filters, *, published_only=False, case_studies_public=False, full=
     if filters.commissioner:
         stories = stories.filter(return_obj__contract__commissioner_id=filters.commissioner)
     board.case_studies = list(stories.select_related("return_obj__organisation").order_by("-created_at")[:6])
+    vcfse_scope = scope_key(filters.place, filters.sector)
+    board.vcfse = list(
+        SnapshotVcfse.objects.filter(snapshot=snapshot, scope=vcfse_scope).select_related("measure").order_by("measure__code")
+    )
+    year_to_date = dict(
+        SnapshotVcfse.objects.filter(
+            scope=vcfse_scope, snapshot__year=quarter.year, snapshot__quarter__lte=quarter.number,
+            snapshot__built_at__isnull=False,
+        ).values_list("measure").annotate(total=Sum("delivered"))
+    )
+    for row in board.vcfse:
+        row.year_to_date = year_to_date.get(row.measure_id, row.delivered)
+        row.percent_of_target = round(100 * row.year_to_date / row.year_target) if row.year_target else None
     from toms.models import Adjustment
 
     board.adjustments = list(

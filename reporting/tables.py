@@ -103,6 +103,26 @@ def trend_table(board):
     return t
 
 
+def vcfse_table(board):
+    from toms.quantities import format_amount
+
+    year = board.snapshot.period.financial_year_label if board.snapshot else ""
+    t = Table("vcfse", "Partner VCFSE: delivered against targets", [
+        "Measure", "Organisations with the commitment reporting", "Delivered in the quarter",
+        f"Delivered in {year} so far", f"{year} targets", "% of target", "Confirmed by recipients",
+        "Not yet confirmed", "Disputed"], numeric=list(range(1, 9)))
+    for row in board.vcfse:
+        m = row.measure
+
+        def q(value, m=m):
+            return (value, format_amount(m, value))
+
+        t.add(f"{m.code} {m.title}", row.organisations, q(row.delivered), q(row.year_to_date), q(row.year_target),
+              (row.percent_of_target, percent(row.percent_of_target)), q(row.confirmed), q(row.unconfirmed),
+              q(row.disputed))
+    return t
+
+
 def all_tables(board):
     tables = [
         trend_table(board),
@@ -115,5 +135,6 @@ def all_tables(board):
                     [(o.name, g) for o, g in board.commissioners]),
         contract_table(board),
         missing_table(board),
+        vcfse_table(board),
     ]
     return {t.slug: t for t in tables}

@@ -21,7 +21,14 @@ from django.utils import timezone
 
 from charter.models import Signature, SignatureStatus
 from commitments.due import deadline_of
-from reporting.models import Snapshot, SnapshotContract, SnapshotGroup, SnapshotMeasure, SnapshotMissing
+from reporting.models import (
+    Snapshot,
+    SnapshotContract,
+    SnapshotGroup,
+    SnapshotMeasure,
+    SnapshotMissing,
+    SnapshotVcfse,
+)
 from toms.periods import Quarter
 
 STAGE = "reporting_stage_lines"
@@ -47,7 +54,7 @@ def _table(model):
 
 def _tables():
     from charter.models import Organisation
-    from commitments.models import Contract, Return, ReturnLine
+    from commitments.models import Contract, PartnerCommitment, Return, ReturnLine, ReturnLineRecipient, Target
     from toms.models import Adjustment, Measure, ProxyValue
 
     return {
@@ -62,6 +69,10 @@ def _tables():
         "sg": _table(SnapshotGroup),
         "sc": _table(SnapshotContract),
         "smiss": _table(SnapshotMissing),
+        "sv": _table(SnapshotVcfse),
+        "pc": _table(PartnerCommitment),
+        "target": _table(Target),
+        "recipient": _table(ReturnLineRecipient),
     }
 
 
@@ -70,7 +81,7 @@ def _stage(cursor, t, quarter):
     cursor.execute(
         f"""
         CREATE TEMPORARY TABLE {STAGE} AS
-        SELECT l.measure_id, r.id AS return_id, r.organisation_id AS org, r.contract_id,
+        SELECT l.id AS line_id, l.measure_id, r.id AS return_id, r.organisation_id AS org, r.contract_id,
                o.place, o.sector, COALESCE(c.commissioner_id, 0) AS comm, m.combination AS comb,
                l.quantity AS q,
                ROUND(l.quantity * pv.value, 2) AS gross,
@@ -193,6 +204,51 @@ def _insert_contracts_and_missing(cursor, t, snapshot_id):
     )
 
 
+def _insert_vcfse(cursor, t, snapshot_id, year):
+    """Partner VCFSE delivery against targets, for place and sector scopes."""
+    for choice in itertools.product((0, 1), repeat=2):
+        scope = " || '|' || ".join([SCOPE_PARTS[i][choice[i]] for i in range(2)] + ["'*'"])
+        cursor.execute(
+            f"""
+            WITH base AS (
+                SELECT {scope} AS scope, s.measure_id, s.org, s.q, s.line_id
+                FROM {STAGE} s JOIN {t["measure"]} m ON m.id = s.measure_id
+                WHERE m.is_partner_vcfse AND s.org IN (SELECT organisation_id FROM {t["pc"]})
+            ),
+            delivered AS (
+                SELECT scope, measure_id, COUNT(DISTINCT org) AS organisations, SUM(q) AS delivered
+                FROM base GROUP BY scope, measure_id
+            ),
+            answered AS (
+                SELECT b.scope, b.measure_id,
+                       SUM(CASE WHEN r.status = 'confirmed' THEN r.amount ELSE 0 END) AS confirmed,
+                       SUM(CASE WHEN r.status = 'disputed' THEN r.amount ELSE 0 END) AS disputed
+                FROM base b JOIN {t["recipient"]} r ON r.line_id = b.line_id
+                GROUP BY b.scope, b.measure_id
+            ),
+            targets AS (
+                SELECT {scope} AS scope, measure_id, SUM(value) AS year_target FROM (
+                    SELECT o.place, o.sector, 0 AS comm, tg.measure_id, tg.value
+                    FROM {t["target"]} tg
+                    JOIN {t["pc"]} pc ON pc.id = tg.commitment_id
+                    JOIN {t["org"]} o ON o.id = pc.organisation_id
+                    WHERE tg.financial_year = %s
+                ) committed
+                GROUP BY 1, measure_id
+            )
+            INSERT INTO {t["sv"]} (snapshot_id, scope, measure_id, organisations, delivered, confirmed,
+                                   unconfirmed, disputed, year_target)
+            SELECT %s, d.scope, d.measure_id, d.organisations, d.delivered, COALESCE(a.confirmed, 0),
+                   d.delivered - COALESCE(a.confirmed, 0) - COALESCE(a.disputed, 0), COALESCE(a.disputed, 0),
+                   tg.year_target
+            FROM delivered d
+            LEFT JOIN answered a ON a.scope = d.scope AND a.measure_id = d.measure_id
+            LEFT JOIN targets tg ON tg.scope = d.scope AND tg.measure_id = d.measure_id
+            """,  # noqa: S608 - table names and scope expressions are this module's constants
+            [year, snapshot_id],
+        )
+
+
 def _totals(cursor):
     cursor.execute(
         f"SELECT COUNT(DISTINCT return_id), COUNT(DISTINCT org), COUNT(DISTINCT contract_id), COUNT(*) FROM {STAGE}"  # noqa: S608
@@ -212,7 +268,7 @@ def build_snapshot(quarter, *, after_figures=None):
         snapshot, _ = Snapshot.objects.get_or_create(year=quarter.year, quarter=quarter.number)
         # Two builds of one quarter queue up here rather than interleave.
         snapshot = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
-        for model in (SnapshotMeasure, SnapshotGroup, SnapshotContract, SnapshotMissing):
+        for model in (SnapshotMeasure, SnapshotGroup, SnapshotContract, SnapshotMissing, SnapshotVcfse):
             model.objects.filter(snapshot=snapshot).delete()
         with connection.cursor() as cursor:
             due_by = _stage(cursor, t, quarter)
@@ -220,6 +276,7 @@ def build_snapshot(quarter, *, after_figures=None):
                 _insert_measures(cursor, t, snapshot.pk, scope)
                 _insert_groups(cursor, t, snapshot.pk, scope, due_by)
             _insert_contracts_and_missing(cursor, t, snapshot.pk)
+            _insert_vcfse(cursor, t, snapshot.pk, quarter.year)
             returns, organisations, contracts, lines = _totals(cursor)
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
             cursor.execute(f"DROP TABLE IF EXISTS {DUE}")

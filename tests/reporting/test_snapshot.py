@@ -103,3 +103,28 @@ def test_a_build_that_fails_half_way_leaves_the_previous_snapshot(world):
     assert SnapshotMissing.objects.filter(snapshot=snap).count() == 1
     # The next good build takes the new return.
     assert figure(build_snapshot(Q), "NT1").quantity == Decimal("10.75")
+
+
+def test_partner_vcfse_delivery_against_targets_confirmed_and_not(world):
+    from commitments.models import PartnerCommitment, Return, ReturnLineRecipient, Target
+    from toms.models import Measure
+
+    nt14 = Measure.objects.get(code="NT14")
+    commitment = PartnerCommitment.objects.create(organisation=world.b, baseline_year=2024)
+    Target.objects.create(commitment=commitment, measure=nt14, financial_year=2025, value=Decimal("10000"))
+    beta = Return.objects.get(contract=world.kb, year=2025, quarter=1, status="approved")
+    line = lines(beta, NT14=4000).lines.get(measure=nt14)
+    ReturnLineRecipient.objects.create(line=line, organisation=world.v, amount=2500, status="confirmed")
+    ReturnLineRecipient.objects.create(line=line, name="Halton Food Bank", amount=1000, status="disputed")
+    ReturnLineRecipient.objects.create(line=line, name="Knowsley Youth", amount=300)
+    # Alpha has no commitment: its NT14 is not Partner VCFSE delivery.
+    lines(world.a_amended, NT14=999)
+    from reporting.models import SnapshotVcfse
+
+    snap = build_snapshot(Q)
+    row = SnapshotVcfse.objects.get(snapshot=snap, scope="*|*|*", measure=nt14)
+    assert (row.organisations, row.delivered, row.confirmed, row.disputed, row.unconfirmed, row.year_target) == (
+        1, Decimal("4000"), Decimal("2500"), Decimal("1000"), Decimal("500"), Decimal("10000")
+    )
+    assert SnapshotVcfse.objects.get(snapshot=snap, scope="wirral|*|*", measure=nt14).delivered == Decimal("4000")
+    assert not SnapshotVcfse.objects.filter(snapshot=snap, scope="liverpool|*|*").exists()
