@@ -38,6 +38,12 @@ CONTRACT_REFERENCE_HELP = (
     "reference given only once, or merged down, is never read as organisation-wide."
 )
 
+QUANTITY_HELP = (
+    "What was delivered in the quarter, in the measure's unit. A row whose quantity is blank is "
+    "left out, whatever its narrative. Use a full stop for decimals and commas only between "
+    "thousands, like 1,250.5."
+)
+
 
 def _is_organisation_wide(reference):
     key = re.sub(r"[^a-z]", "", reference.lower()).replace("organization", "organisation")
@@ -245,6 +251,7 @@ def bulk_template(organisation, quarter):
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet["A1"].comment = Comment(CONTRACT_REFERENCE_HELP, "Social Value Portal", width=300, height=120)
+    sheet["D1"].comment = Comment(QUANTITY_HELP, "Social Value Portal", width=300, height=120)
     contracts = (
         Contract.objects.filter(supplier=organisation)
         .live_in(quarter)

@@ -247,3 +247,25 @@ def test_the_contracts_api_reads_codes_and_targets_as_everywhere(framework):
     for typed in ("0,5", "1,2,3", "١٢"):
         refused = CommitmentInputSerializer(data={"measure": "NT1", "target_quantity": typed})
         assert not refused.is_valid() and "target_quantity" in refused.errors
+
+
+def test_the_bulk_upload_skips_a_row_with_a_blank_quantity_whatever_its_narrative(framework):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from commitments.models import ReturnLine
+    from commitments.spreadsheets.bulk import bulk_template, import_returns
+
+    contract = ContractFactory()
+    reporter = MembershipFactory(organisation=contract.supplier, role=Role.REPORTER).user
+    text = (
+        "contract_reference,quarter,measure_code,quantity,narrative\n"
+        f"{contract.reference},2025/26 Q1,NT1,,Cleared: the narrative stays from the template\n"
+        f'{contract.reference},2025/26 Q1,NT 17,"1,250",Beach clean\n'
+    )
+    result = import_returns(reporter, contract.supplier, SimpleUploadedFile("bulk.csv", text.encode()))
+    assert result.lines == 1
+    assert [(line.measure.code, line.quantity) for line in ReturnLine.objects.select_related("measure")] == [
+        ("NT17", Decimal(1250))
+    ]
+    comment = bulk_template(contract.supplier, Quarter(2025, 1)).active["D1"].comment.text
+    assert "blank is left out, whatever its narrative" in comment
