@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from charter.models import CharterVersion, Membership, Organisation, Signature, SignatureStatus, User
 from reporting.management.commands._demo_people import seed_people
+from reporting.management.commands._demo_reporting import seed_reporting
 from reporting.management.commands._demo_vcfse import seed_vcfse
 from toms.models import Measure
 from toms.services import set_proxy_value
@@ -65,6 +66,7 @@ class Command(BaseCommand):
         contracts = self._contracts(data["contracts"], organisations, measures)
         seed_vcfse(self.stdout)
         seed_people(self.stdout)
+        seed_reporting(self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {len(organisations)} organisations in all nine places, "
             f"{len(data['users'])} demo people, {signed} charter signatures, {contracts} contracts with returns, "
