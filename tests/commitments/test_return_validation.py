@@ -269,3 +269,50 @@ def test_the_bulk_upload_skips_a_row_with_a_blank_quantity_whatever_its_narrativ
     ]
     comment = bulk_template(contract.supplier, Quarter(2025, 1)).active["D1"].comment.text
     assert "blank is left out, whatever its narrative" in comment
+
+
+def _return_workbook(rows):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Return"
+    sheet.append(["measure_code", "quantity", "narrative"])
+    for code, value, number_format, narrative in rows:
+        sheet.append([code, value, narrative])
+        if number_format:
+            sheet.cell(row=sheet.max_row, column=2).number_format = number_format
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return SimpleUploadedFile("return.xlsx", buffer.getvalue())
+
+
+def test_a_single_return_upload_reads_percent_cells_float_noise_and_blank_quantities(draft):
+    from commitments.spreadsheets.returns import parse_return_upload
+
+    lines = parse_return_upload(
+        draft,
+        _return_workbook(
+            [
+                ("NT2", 0.12, "0%", ""),  # a percentage cell: Excel shows 12%
+                ("NT14", 5055.000000000001, "£#,##0.00", ""),  # "paste values" noise
+                ("NT1", None, None, "Pre-filled narrative, quantity cleared"),
+                ("NT 17", 40, None, "Beach clean"),
+            ]
+        ),
+    )
+    parsed = {m.code: q for m, q, _ in validate_lines(draft, lines)}
+    assert parsed == {"NT2": Decimal(12), "NT14": Decimal(5055), "NT17": Decimal(40)}
+
+
+def test_a_percentage_cell_on_a_measure_in_other_units_is_refused(draft):
+    from commitments.spreadsheets.returns import ReturnUploadError, parse_return_upload
+
+    with pytest.raises(ReturnUploadError) as caught:
+        parse_return_upload(draft, _return_workbook([("NT1", 0.12, "0%", ""), ("NT14", 1, "0%", "")]))
+    messages = [e.message for e in caught.value.errors]
+    assert "'12%' is a percentage, but this measure is in FTE" in messages[0]
+    assert "'100%' is a percentage, but this measure is an amount in pounds" in messages[1]
