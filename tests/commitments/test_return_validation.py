@@ -316,3 +316,37 @@ def test_a_percentage_cell_on_a_measure_in_other_units_is_refused(draft):
     messages = [e.message for e in caught.value.errors]
     assert "'12%' is a percentage, but this measure is in FTE" in messages[0]
     assert "'100%' is a percentage, but this measure is an amount in pounds" in messages[1]
+
+
+def test_the_returns_api_reads_quantities_and_codes_as_the_form_and_spreadsheets_do(framework):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from commitments.models import ReturnLine
+
+    contract = ContractFactory()
+    reporter = MembershipFactory(organisation=contract.supplier, role=Role.REPORTER).user
+    draft = rs.start_return(reporter, contract.supplier, Quarter(2025, 1), contract)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=reporter).key}")
+    url = f"/api/v1/returns/{draft.pk}/"
+    bad = [
+        {"measure": "NT17", "quantity": "1,2,3"},
+        {"measure": "NT1", "quantity": "١٢"},
+        {"measure": "NT14", "quantity": "0,21"},
+        {"measure": "TN2", "quantity": "12%"},
+    ]
+    response = client.put(url, {"revision": draft.revision, "lines": bad}, format="json")
+    assert response.status_code == 400
+    messages = [e["message"] for e in response.json()["errors"]]
+    assert "use a full stop for decimals" in messages[0] and "digits other than 0 to 9" in messages[1]
+    assert "use a full stop for decimals, like 0.21" in messages[2]
+    assert messages[3] == "There is no measure 'TN2' in the framework. Did you mean NT2?"
+    assert not ReturnLine.objects.exists()
+    good = [{"measure": "nt 17", "quantity": "1,250"}, {"measure": "NT14", "quantity": 5055.000000000001}]
+    response = client.put(url, {"revision": draft.revision, "lines": good}, format="json")
+    assert response.status_code == 200, response.json()
+    assert {(line.measure.code, line.quantity) for line in ReturnLine.objects.select_related("measure")} == {
+        ("NT17", Decimal(1250)),
+        ("NT14", Decimal(5055)),
+    }
