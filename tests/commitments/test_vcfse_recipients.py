@@ -216,3 +216,17 @@ def test_drafts_are_not_shown_to_the_recipient(client, pantry, company):
     client.force_login(MembershipFactory(organisation=pantry, role=Role.ADMIN).user)
     assert "Nobody has named" in client.get(received_url(pantry)).content.decode()
     assert client.post(answer_url(pantry, entry), {f"r{entry.pk}-status": "confirmed"}).status_code == 404
+
+
+def test_the_return_form_encourages_naming_recipients(client, draft, line, reporter):
+    client.force_login(reporter)
+    body = client.get(reverse("commitments:return-edit", args=[draft.pk])).content.decode()
+    assert "Name who received NT14 (£1,000)" in body and url(draft, line) in body
+
+
+def test_the_organisation_page_links_the_commitment_and_what_was_received(client, framework):
+    pantry = vcfse_org(name="Wirral Pantry")
+    client.force_login(MembershipFactory(organisation=pantry, role=Role.ADMIN).user)
+    body = client.get(reverse("charter:organisation-detail", args=[pantry.pk])).content.decode()
+    assert reverse("commitments:vcfse-commitment", args=[pantry.pk]) in body and "Make the commitment" in body
+    assert reverse("commitments:vcfse-received", args=[pantry.pk]) in body
