@@ -223,6 +223,13 @@ class RecipientForm(forms.Form):
         self.fields["organisation"].choices = [(o.pk, f"{o.name} ({o.get_place_display()})") for o in candidates]
         self.fields["amount"].label = f"How much did it receive? ({'£' if line.measure.unit == '£' else line.measure.unit})"
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("organisation") is None and not (cleaned.get("name") or "").strip():
+            field = "organisation" if self.fields["organisation"].choices else "name"
+            self.add_error(field, "Pick the recipient from the register, or give its name")
+        return cleaned
+
 
 class AnswerForm(forms.Form):
     status = forms.ChoiceField(

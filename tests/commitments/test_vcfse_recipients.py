@@ -80,7 +80,7 @@ def test_a_recipient_not_yet_registered_is_named_with_its_charity_number_and_pla
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"amount": "10"}, "Pick the recipient from the register, or give its name."),
+        ({"amount": "10"}, "Pick the recipient from the register, or give its name"),
         ({"name": "X Trust", "amount": "10"}, "Say where the recipient is based"),
         ({"name": "X Trust", "place": "wirral", "amount": "1001"}, "add up to more than the line"),
         ({"name": "X Trust", "place": "wirral", "amount": "-1"}, "cannot be negative"),
