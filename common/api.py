@@ -5,9 +5,16 @@ names the line (1-based, or null), the measure code (or null), the field and the
 refusals are ``{"detail"}``.
 """
 
-from rest_framework import serializers, status
+import logging
+
+from django.db import DataError
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger(__name__)
 
 # As in settings: the token first (anonymous → 401), refusing expired tokens (charter.tokens), then the session.
 API_AUTHENTICATION = api_settings.DEFAULT_AUTHENTICATION_CLASSES
@@ -50,28 +57,56 @@ def _line_error(line, measure, field, message):
     return {"line": line, "measure": measure, "field": field, "message": str(message)}
 
 
+def _messages(value):
+    """Every message in a DRF error structure (a message, a list or a dict of them, nested)."""
+    if isinstance(value, dict):
+        for inner in value.values():
+            yield from _messages(inner)
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            yield from _messages(inner)
+    elif value:
+        yield value
+
+
+def _per_item(value):
+    """A list field's errors as [(index, item errors)], or None when they are the field's own.
+
+    DRF gives a list of serializers' errors as a list with one entry per item ({} when the item
+    is fine), and a ListField's as a dict keyed by index."""
+    if isinstance(value, dict) and value and all(isinstance(k, int) for k in value):
+        return sorted(value.items())
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        return [(index, item) for index, item in enumerate(value) if item]
+    return None
+
+
 def flatten_errors(errors, data, *, list_field="lines", code_key="measure"):
     """DRF's nested ``serializer.errors`` as a flat list of {line, measure, field, message}.
 
     Errors of items in ``list_field`` name their 1-based line and the measure code sent there.
+    Any shape DRF gives (an item that is not an object, nested lists) is flattened, never refused.
     """
     out = []
+    if not isinstance(errors, dict):
+        errors = {"non_field_errors": errors}
     data = data if isinstance(data, dict) else {}
     for field, value in errors.items():
-        if field == list_field and isinstance(value, dict) and all(isinstance(k, int) for k in value):
+        per_item = _per_item(value) if field == list_field else None
+        if per_item is not None:
             items = data.get(list_field) if isinstance(data.get(list_field), list) else []
-            for index, item_errors in sorted(value.items()):
+            for index, item_errors in per_item:
                 item = items[index] if index < len(items) and isinstance(items[index], dict) else {}
-                code = str(item.get(code_key) or "").strip().upper() or "?"
-                for item_field, messages in item_errors.items():
-                    for message in messages:
-                        out.append(_line_error(index + 1, code, item_field, message))
-        elif isinstance(value, dict):  # a list field's own errors, e.g. {"non_field_errors": [...]}
-            for messages in value.values():
-                for message in messages if isinstance(messages, list) else [messages]:
-                    out.append(_line_error(None, None, field, message))
+                code = str(item.get(code_key) or "").strip().upper()[:20] or "?"
+                if isinstance(item_errors, dict):
+                    for item_field, messages in item_errors.items():
+                        for message in _messages(messages):
+                            out.append(_line_error(index + 1, code, item_field, message))
+                else:  # the item itself is wrong, e.g. null instead of an object
+                    for message in _messages(item_errors):
+                        out.append(_line_error(index + 1, code, "non_field_errors", message))
         else:
-            for message in value if isinstance(value, list) else [value]:
+            for message in _messages(value):
                 out.append(_line_error(None, None, field, message))
     return out
 
@@ -112,3 +147,42 @@ class FilterErrorsMixin:
             return super().list(request, *args, **kwargs)
         except serializers.ValidationError as exc:
             return filter_error_response(exc)
+
+
+# --- every refusal DRF raises itself, in the same shapes -----------------------------------
+
+UNREADABLE_BODY = (
+    "The request body could not be read ({reason}). Send a JSON object like the examples in the API "
+    "documentation, with Content-Type: application/json."
+)
+UNSTORABLE = (
+    "A value in the request is too large, or has characters that cannot be stored. "
+    "Check the numbers, ids and text sent, then try again."
+)
+
+
+def exception_handler(exc, context):
+    """DRF's handler, with every 400 in the documented shape ``{"detail", "errors"}``: a body
+    that is not valid JSON (ParseError), a ValidationError raised outside our views' own
+    checks, and, as a last guard, a value the database cannot hold (DataError) instead of a 500."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        if isinstance(exc, DataError):
+            logger.warning("API request refused: the database could not hold a value: %s", exc)
+            set_rollback()
+            errors = [_line_error(None, None, "request", UNSTORABLE)]
+            return error_response(status.HTTP_400_BAD_REQUEST, UNSTORABLE, errors)
+        return None
+    if response.status_code != status.HTTP_400_BAD_REQUEST:
+        return response
+    if isinstance(exc, exceptions.ParseError):
+        reason = str(exc.detail).removeprefix("JSON parse error - ").strip() or "it is malformed"
+        message = UNREADABLE_BODY.format(reason=reason)
+        errors = [_line_error(None, None, "body", message)]
+    elif isinstance(exc, exceptions.ValidationError):
+        errors = flatten_errors(exc.detail, {})
+        message = describe(errors)
+    else:
+        message = str(getattr(exc, "detail", "")) or "The request is not valid."
+        errors = [_line_error(None, None, "request", message)]
+    return error_response(status.HTTP_400_BAD_REQUEST, message, errors)

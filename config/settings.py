@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so its 400 passes through the others (CSP, frame options): no null characters anywhere.
+    "common.middleware.RefuseNullCharactersMiddleware",
 ]
 
 # The demo (`make demo` sets DEMO with DEBUG) shows the portal's 404 page, not Django's technical one.
@@ -249,6 +251,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every 400 (a body that is not JSON included) in the documented {"detail", "errors"} shape.
+    "EXCEPTION_HANDLER": "common.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cheshire and Merseyside Social Value Portal API",
