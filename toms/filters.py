@@ -1,11 +1,24 @@
-"""Filters on financial years and quarters for the API's list endpoints, written once."""
+"""Filters for the API's list endpoints, written once: financial years, quarters and ids.
+
+Their messages quote what was sent. django-filter formats every message with ``%`` (even one
+without parameters), so a message is never the format string itself: ``refuse`` passes it as a
+parameter, and a ``%`` typed in a query parameter cannot break it.
+"""
 
 from django import forms
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from toms.periods import Quarter, parse_financial_year
+from toms.periods import Quarter, parse_financial_year, shown
+
+# The largest id a BigAutoField holds (and any id column we filter on).
+MAX_ID = 2**63 - 1
+
+
+def refuse(message):
+    """A ValidationError whose message is shown as written, whatever characters it quotes."""
+    return forms.ValidationError("%(message)s", params={"message": message})
 
 
 class FinancialYearField(forms.CharField):
@@ -18,7 +31,7 @@ class FinancialYearField(forms.CharField):
         try:
             return parse_financial_year(value)
         except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise refuse(str(exc)) from None
 
 
 class QuarterField(forms.CharField):
@@ -31,7 +44,7 @@ class QuarterField(forms.CharField):
         try:
             return Quarter.parse(value)
         except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            raise refuse(str(exc)) from None
 
 
 class QuarterOrNumberField(forms.CharField):
@@ -47,9 +60,27 @@ class QuarterOrNumberField(forms.CharField):
         try:
             return Quarter.parse(value)
         except ValueError:
-            raise forms.ValidationError(
-                f"'{value}' is not a quarter; write it like 2025/26 Q1, or 1 to 4."
-            ) from None
+            raise refuse(f"'{shown(value)}' is not a quarter; write it like 2025/26 Q1, or 1 to 4.") from None
+
+
+class IdField(forms.CharField):
+    """A row's id: a whole number from 1 to what the id column holds."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        text = value.strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= 19 and 1 <= int(text) <= MAX_ID):
+            raise refuse(f"'{shown(value)}' is not an id; give a whole number like 42.")
+        return int(text)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(filters.Filter):
+    """Rows whose id (or foreign key) is the one given; 400 for anything but an id."""
+
+    field_class = IdField
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -5,6 +5,10 @@ import re
 from dataclasses import dataclass
 from functools import total_ordering
 
+# The financial years the portal works with (start years). Parsing refuses others, so that a
+# typed year can never reach date arithmetic outside what dates (and columns) hold.
+FIRST_YEAR, LAST_YEAR = 1990, 2099
+
 _FY_RE = re.compile(r"^\s*(\d{4})\s*(?:/|-)\s*(\d{2}|\d{4})\s*$")
 _Q_RE = re.compile(r"^\s*(\d{4})\s*/\s*(\d{2})\s*Q([1-4])\s*$", re.IGNORECASE)
 
@@ -18,21 +22,46 @@ def financial_year_label(start_year):
     return f"{start_year}/{(start_year + 1) % 100:02d}"
 
 
+def shown(text, limit=40):
+    """What someone typed, for a message: at most ``limit`` characters."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def year_range_problem(start_year, typed=None):
+    """A message if the financial year starting in ``start_year`` is outside the portal's years."""
+    if FIRST_YEAR <= start_year <= LAST_YEAR:
+        return None
+    what = f"'{shown(typed)}'" if typed is not None else financial_year_label(start_year)
+    return (
+        f"{what} is outside the years the portal covers; "
+        f"give a year from {financial_year_label(FIRST_YEAR)} to {financial_year_label(LAST_YEAR)}."
+    )
+
+
 def parse_financial_year(text):
     """Read '2025/26', '2025-26', '2025/2026' or '2025' as the start year 2025.
 
-    Raises ValueError with a message for people when the text is not a financial year.
+    Raises ValueError with a message for people when the text is not a financial year, or is
+    one outside FIRST_YEAR to LAST_YEAR.
     """
     text = str(text).strip()
+    start = None
     if re.fullmatch(r"\d{4}", text):
-        return int(text)
-    match = _FY_RE.match(text)
-    if match:
-        start, end = int(match.group(1)), match.group(2)
-        expected = (start + 1) % 100 if len(end) == 2 else start + 1
-        if int(end) == expected:
-            return start
-    raise ValueError(f"'{text}' is not a financial year; write it like 2025/26.")
+        start = int(text)
+    else:
+        match = _FY_RE.match(text)
+        if match:
+            first, end = int(match.group(1)), match.group(2)
+            expected = (first + 1) % 100 if len(end) == 2 else first + 1
+            if int(end) == expected:
+                start = first
+    if start is None:
+        raise ValueError(f"'{shown(text)}' is not a financial year; write it like 2025/26.")
+    problem = year_range_problem(start, text)
+    if problem:
+        raise ValueError(problem)
+    return start
 
 
 @total_ordering
@@ -61,10 +90,13 @@ class Quarter:
     def parse(cls, text):
         match = _Q_RE.match(str(text))
         if not match:
-            raise ValueError(f"'{text}' is not a quarter; write it like 2025/26 Q1.")
+            raise ValueError(f"'{shown(text)}' is not a quarter; write it like 2025/26 Q1.")
         start, end, number = int(match.group(1)), int(match.group(2)), int(match.group(3))
         if (start + 1) % 100 != end:
-            raise ValueError(f"'{text}' is not a quarter; write it like 2025/26 Q1.")
+            raise ValueError(f"'{shown(text)}' is not a quarter; write it like 2025/26 Q1.")
+        problem = year_range_problem(start, text)
+        if problem:
+            raise ValueError(problem)
         return cls(start, number)
 
     @property

@@ -30,7 +30,7 @@ from commitments.models import Commitment, Contract
 from commitments.services.contracts import ContractError, SupplierKeptError, record_contract, update_contract
 from common.api import API_AUTHENTICATION, ErrorSerializer, FilterErrorsMixin, describe, error_response, invalid_request
 from toms.codes import CodeError, parse_measure_code
-from toms.filters import QuarterFilter
+from toms.filters import IdFilter, QuarterFilter
 from toms.models import Measure
 from toms.periods import financial_year_label, parse_financial_year
 from toms.quantities import QuantityError, read_decimal
@@ -116,6 +116,10 @@ class TargetField(serializers.DecimalField):
 
 
 class CommitmentInputSerializer(serializers.Serializer):
+    default_error_messages = {
+        "null": "Give each commitment as an object with its measure and target_quantity, not null.",
+        "invalid": "Give each commitment as an object with its measure and target_quantity.",
+    }
     measure = MeasureCodeField(
         help_text="The measure code, like NT14.",
         error_messages={"does_not_exist": "There is no measure '{value}' in the framework."},
@@ -220,8 +224,8 @@ class ContractFilter(filters.FilterSet):
         label="commissioner: contracts your organisations commission; supplier: those they supply.",
     )
     live_in = QuarterFilter(method="filter_live_in", label="Contracts live in a quarter, like 2025/26 Q1.")
-    commissioner = filters.NumberFilter(field_name="commissioner_id", label="Commissioner organisation id.")
-    supplier = filters.NumberFilter(field_name="supplier_id", label="Supplier organisation id.")
+    commissioner = IdFilter(field_name="commissioner_id", label="Commissioner organisation id.")
+    supplier = IdFilter(field_name="supplier_id", label="Supplier organisation id.")
     reference = filters.CharFilter(field_name="reference", lookup_expr="iexact")
 
     class Meta:

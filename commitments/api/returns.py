@@ -53,7 +53,7 @@ from common.api import (
     invalid_request,
     validation_error_response,
 )
-from toms.filters import FinancialYearFilter, QuarterOrNumberFilter
+from toms.filters import FinancialYearFilter, IdFilter, QuarterOrNumberFilter
 from toms.periods import Quarter
 
 BAD_REQUEST = OpenApiResponse(
@@ -106,8 +106,8 @@ class ReturnFilter(filters.FilterSet):
         field_name="year", label="Financial year, like 2025/26 (or its start year, 2025)."
     )
     quarter = QuarterOrNumberFilter(method="filter_quarter", label="A quarter like 2025/26 Q1, or a quarter number 1 to 4.")
-    contract = filters.NumberFilter(field_name="contract_id", label="Contract id.")
-    organisation = filters.NumberFilter(field_name="organisation_id", label="Reporting organisation id.")
+    contract = IdFilter(field_name="contract_id", label="Contract id.")
+    organisation = IdFilter(field_name="organisation_id", label="Reporting organisation id.")
     organisation_wide = filters.BooleanFilter(
         field_name="contract", lookup_expr="isnull", label="true: only organisation-wide returns (no contract)."
     )

@@ -175,6 +175,10 @@ class QuantityField(serializers.Field):
 
 
 class LineInputSerializer(serializers.Serializer):
+    default_error_messages = {
+        "null": "Give each line as an object with its measure, quantity and narrative, not null.",
+        "invalid": "Give each line as an object with its measure, quantity and narrative.",
+    }
     measure = serializers.CharField(
         allow_blank=True, max_length=20, help_text="The measure code, like NT14.",
         error_messages={"required": "Give the measure code, like NT14."},

@@ -1,5 +1,7 @@
 """Forms for recording a contract and its TOM commitments."""
 
+from decimal import Decimal, InvalidOperation
+
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fluid, Layout, Size
@@ -8,11 +10,11 @@ from django.db import transaction
 
 from charter.models import Organisation, Place
 from commitments.forms.returns import measure_choices
-from commitments.models import Contract
+from commitments.models import Commitment, Contract
 from commitments.services.contracts import set_commitment, supplier_change_refusal
+from common.bounds import decimal_limit_problem
 from toms.models import Measure
 from toms.periods import financial_year_label, financial_year_of
-from toms.quantities import QuantityError, read_decimal
 
 
 def _date_field(label, hint):
@@ -22,17 +24,15 @@ def _date_field(label, hint):
 
 
 def parse_amount(raw, *, what="amount"):
-    """A non-negative Decimal from what someone typed ('£1,250,000.50'), or ValidationError.
-
-    Read as every figure is (toms.quantities): "0,5", "1,2,3" and "1_000" are refused, not 5,
-    123 and 1000; a £ or % sign is let through, as the measure is checked elsewhere."""
+    """A non-negative Decimal from what someone typed ('£1,250,000.50'), or ValidationError."""
+    text = str(raw or "").strip().replace(",", "").replace("£", "").strip()
     try:
-        value = read_decimal(raw, value_kind=None, unit="", what=f"enter the {what} as a number, like 250000")
-    except QuantityError as exc:
-        if exc.code == "not_a_number" or not str(raw or "").strip():
-            raise forms.ValidationError(f"Enter the {what} as a number, like 250000") from None
-        raise forms.ValidationError(str(exc)) from None
-    if value.is_signed():
+        value = Decimal(text)
+    except InvalidOperation:
+        raise forms.ValidationError(f"Enter the {what} as a number, like 250000") from None
+    if not value.is_finite():
+        raise forms.ValidationError(f"Enter the {what} as a number, like 250000")
+    if value < 0:
         raise forms.ValidationError(f"The {what} cannot be negative")
     return value
 
@@ -103,6 +103,9 @@ class ContractForm(forms.ModelForm):
         value = parse_amount(self.cleaned_data["value"], what="contract value")
         if value.as_tuple().exponent < -2:
             raise forms.ValidationError("Give the contract value in pounds and pence, at most 2 decimal places")
+        problem = decimal_limit_problem(Contract, "value", value, what="contract value")
+        if problem:
+            raise forms.ValidationError(problem)
         return value
 
     def clean_supplier(self):
@@ -150,8 +153,9 @@ class CommitmentForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("target", exc)
             else:
-                if value.as_tuple().exponent < -4:
-                    self.add_error("target", "Give at most 4 decimal places")
+                problem = decimal_limit_problem(Commitment, "target_quantity", value, what="target")
+                if problem:
+                    self.add_error("target", problem)
                 cleaned["target_value"] = value
         return cleaned
 

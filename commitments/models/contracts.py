@@ -8,7 +8,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from charter.models import Organisation, Place
-from toms.periods import financial_year_label
+from toms.periods import FIRST_YEAR, LAST_YEAR, Quarter, financial_year_label, financial_year_of
 
 
 class ContractQuerySet(models.QuerySet):
@@ -80,6 +80,15 @@ class Contract(models.Model):
         bad = [p for p in self.places_served or [] if p not in Place.values]
         if bad:
             raise ValidationError({"places_served": f"Unknown place(s): {', '.join(bad)}."})
+        # Dates the portal's quarters cover, so that no date arithmetic on them can fail.
+        first, last = Quarter(FIRST_YEAR, 1).start, Quarter(LAST_YEAR, 4).end
+        for name in ("start_date", "end_date"):
+            day = getattr(self, name)
+            if day and not FIRST_YEAR <= financial_year_of(day) <= LAST_YEAR:
+                label = "start date" if name == "start_date" else "end date"
+                raise ValidationError(
+                    {name: f"The {label} must be between {first.day} {first:%B %Y} and {last.day} {last:%B %Y}."}
+                )
 
     def is_live_in(self, quarter):
         return self.start_date <= quarter.end and self.end_date >= quarter.start

@@ -1,9 +1,11 @@
 """Recording contracts and their commitments."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from charter.models import COMMISSIONING_ROLES
 from commitments.models import Commitment, Contract
+from common.bounds import decimal_limit_problem
 
 
 class ContractError(Exception):
@@ -89,6 +91,9 @@ def update_contract(user, contract, **fields):
 def set_commitment(user, contract, measure, target_quantity, financial_year=None):
     if not can_commission_for(user, contract.commissioner):
         raise ContractError("Only the commissioner can change a contract's commitments.")
+    problem = decimal_limit_problem(Commitment, "target_quantity", target_quantity, what="target")
+    if problem:
+        raise ValidationError({"target_quantity": problem})
     commitment, _ = Commitment.objects.update_or_create(
         contract=contract,
         measure=measure,

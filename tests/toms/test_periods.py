@@ -53,3 +53,28 @@ def test_bad_financial_years_are_refused(text):
 def test_financial_year_of_a_day():
     assert financial_year_of(dt.date(2026, 3, 31)) == 2025
     assert financial_year_of(dt.date(2026, 4, 1)) == 2026
+
+
+@pytest.mark.parametrize("text", ["0000", "0000/01", "1989/90", "2100/01", "9999"])
+def test_financial_years_outside_the_portal_are_refused_with_a_message(text):
+    with pytest.raises(ValueError, match=r"outside the years the portal covers; give a year from 1990/91 to 2099/00"):
+        parse_financial_year(text)
+
+
+@pytest.mark.parametrize("text", ["0000/01 Q1", "9999/00 Q4", "1989/90 Q4", "2100/01 Q1"])
+def test_quarters_outside_the_portal_are_refused_before_any_date_arithmetic(text):
+    with pytest.raises(ValueError, match="outside the years the portal covers"):
+        Quarter.parse(text)
+
+
+def test_the_first_and_last_quarters_have_dates():
+    first, last = Quarter.parse("1990/91 Q1"), Quarter.parse("2099/00 Q4")
+    assert (first.start, last.end) == (dt.date(1990, 4, 1), dt.date(2100, 3, 31))
+    assert last.next().start == dt.date(2100, 4, 1)
+
+
+@pytest.mark.parametrize("parse", [Quarter.parse, parse_financial_year])
+def test_messages_quote_at_most_40_characters_of_what_was_typed(parse):
+    with pytest.raises(ValueError) as caught:
+        parse("%s" + "x" * 5000)
+    assert "'%sxxxxxxxx" in str(caught.value) and len(str(caught.value)) < 120
