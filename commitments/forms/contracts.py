@@ -1,7 +1,5 @@
 """Forms for recording a contract and its TOM commitments."""
 
-from decimal import Decimal, InvalidOperation
-
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Fluid, Layout, Size
@@ -15,6 +13,7 @@ from commitments.services.contracts import set_commitment, supplier_change_refus
 from common.bounds import decimal_limit_problem
 from toms.models import Measure
 from toms.periods import financial_year_label, financial_year_of
+from toms.quantities import QuantityError, read_decimal
 
 
 def _date_field(label, hint):
@@ -24,15 +23,17 @@ def _date_field(label, hint):
 
 
 def parse_amount(raw, *, what="amount"):
-    """A non-negative Decimal from what someone typed ('£1,250,000.50'), or ValidationError."""
-    text = str(raw or "").strip().replace(",", "").replace("£", "").strip()
+    """A non-negative Decimal from what someone typed ('£1,250,000.50'), or ValidationError.
+
+    Read as every figure is (toms.quantities): "0,5", "1,2,3" and "1_000" are refused, not 5,
+    123 and 1000; a £ or % sign is let through, as the measure is checked elsewhere."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise forms.ValidationError(f"Enter the {what} as a number, like 250000") from None
-    if not value.is_finite():
-        raise forms.ValidationError(f"Enter the {what} as a number, like 250000")
-    if value < 0:
+        value = read_decimal(raw, value_kind=None, unit="", what=f"enter the {what} as a number, like 250000")
+    except QuantityError as exc:
+        if exc.code == "not_a_number" or not str(raw or "").strip():
+            raise forms.ValidationError(f"Enter the {what} as a number, like 250000") from None
+        raise forms.ValidationError(str(exc)) from None
+    if value.is_signed():
         raise forms.ValidationError(f"The {what} cannot be negative")
     return value
 
