@@ -108,6 +108,8 @@ def return_list(request):
         "statuses": ReturnStatus.choices,
         "status_tags": STATUS_TAGS,
         "can_start": bool(organisations),
+        # Their own organisations' due returns, unless they follow others' and owe none themselves.
+        "show_own_due": bool(organisations) and (bool(due) or scope_kind is None),
         "today": today,
     }
     return render(request, "commitments/returns/list.html", context)

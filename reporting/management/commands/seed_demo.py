@@ -1,5 +1,6 @@
 """Create the demo Cheshire and Merseyside from fixtures/demo.json. Safe to re-run."""
 
+import datetime as dt
 import json
 from datetime import timedelta
 from decimal import Decimal
@@ -120,6 +121,12 @@ class Command(BaseCommand):
             return q
 
         rng = random.Random(2026)  # the same demo every time
+
+        def on_time(quarter, days):
+            """Submitted (or reviewed) some days after the quarter ended, before its deadline;
+            never in the future."""
+            when = timezone.make_aware(dt.datetime.combine(quarter.end + timedelta(days=days), dt.time(10)))
+            return min(when, timezone.now())
         for row in rows:
             commissioner = organisations[row["commissioner"]]
             if Contract.objects.filter(commissioner=commissioner, reference=row["reference"]).exists():
@@ -139,8 +146,8 @@ class Command(BaseCommand):
                     ret = Return.objects.create(
                         organisation=contract.supplier, contract=contract, year=quarter.year,
                         quarter=quarter.number, status=status, attested=status != ReturnStatus.DRAFT,
-                        submitted_at=None if status == ReturnStatus.DRAFT else timezone.now(),
-                        reviewed_at=timezone.now() if status in ("approved", "changes_requested") else None,
+                        submitted_at=None if status == ReturnStatus.DRAFT else on_time(quarter, 20),
+                        reviewed_at=on_time(quarter, 25) if status in ("approved", "changes_requested") else None,
                         review_comment=(
                             "The NT17 hours look high for one quarter; please add the volunteering log as evidence."
                             if status == "changes_requested" else ""
