@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from charter import account_views
-from charter.forms import PortalPasswordResetForm, PortalSetPasswordForm, SignInForm
+from charter.forms import PortalPasswordChangeForm, PortalPasswordResetForm, PortalSetPasswordForm, SignInForm
 
 
 class SignOutView(auth_views.LogoutView):
@@ -48,10 +48,10 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
-    # Changing a known password: Django's views and (for now) the admin's templates.
+    # Changing a known password (linked from Your account), on the portal's own pages.
     path(
         "password_change/",
-        auth_views.PasswordChangeView.as_view(),
+        auth_views.PasswordChangeView.as_view(form_class=PortalPasswordChangeForm),
         name="password_change",
     ),
     path(

@@ -13,7 +13,7 @@ from crispy_forms_gds.layout import Field, Layout
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 from charter import ratelimit
 from charter.models.people import normalise_email
@@ -140,4 +140,26 @@ class PortalSetPasswordForm(SetPasswordForm):
         self.helper = _helper(
             Field("new_password1", template=SHOW_HIDE_INPUT_TEMPLATE),
             Field("new_password2", template=SHOW_HIDE_INPUT_TEMPLATE)
+        )
+
+
+class PortalPasswordChangeForm(PortalSetPasswordForm, PasswordChangeForm):
+    """Change a known password: the current one, then the new one twice (the rules told first)."""
+
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        old = self.fields["old_password"]
+        old.label = "Current password"
+        old.widget.attrs.pop("autofocus", None)
+        old.error_messages["required"] = "Enter your current password"
+        self.error_messages = {
+            **self.error_messages,
+            "password_incorrect": "Your current password is not right. Enter it again.",
+        }
+        self.helper = _helper(
+            Field("old_password", template=SHOW_HIDE_INPUT_TEMPLATE),
+            Field("new_password1", template=SHOW_HIDE_INPUT_TEMPLATE),
+            Field("new_password2", template=SHOW_HIDE_INPUT_TEMPLATE),
         )

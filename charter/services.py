@@ -87,15 +87,14 @@ def check_can_sign_for(user, organisation):
 
 @transaction.atomic
 def start_signing(*, user, organisation=None, new_organisation=None, signatory_name, designation,
-                  signatory_email, principles=(), priorities=(), statement="", password=None,
-                  accept_email_warning=False):
+                  signatory_email, principles=(), priorities=(), statement="", accept_email_warning=False):
     """Record a signature awaiting e-mail confirmation, registering the organisation if it is new.
     Sends the confirmation link once the transaction commits.
 
     Someone who is not already an admin of the organisation also claims it; the claim grants
-    nothing now (see _establish_claim). A visitor who is not signed in chooses a password for the
-    account of the signatory's address, made when the link is followed if it has none; whether it
-    has one is never said here, only to the address's owner by e-mail.
+    nothing now (see _establish_claim). When a visitor who is not signed in claims it, the account
+    is the signatory's: made when they follow the link, with the password they choose then (if the
+    address has none); whether it has one is never said here, only to the address's owner.
     """
     version = CharterVersion.objects.current()
     if version is None:
@@ -117,8 +116,6 @@ def start_signing(*, user, organisation=None, new_organisation=None, signatory_n
 
     signed_in = user.is_authenticated
     is_admin = signed_in and _active_members(organisation).filter(user=user, role=Role.ADMIN).exists()
-    if not signed_in and not password:
-        raise SigningError("Choose a password for the organisation admin account.")
     try:
         with transaction.atomic():
             signature = Signature.objects.create(
@@ -129,7 +126,6 @@ def start_signing(*, user, organisation=None, new_organisation=None, signatory_n
                 email_needs_check=bool(problem), confirmation_sent_at=timezone.now(),
                 claims_organisation=not is_admin, registers_organisation=registers,
                 claimant=user if signed_in and not is_admin else None,
-                claimant_password="" if signed_in else make_password(password),
             )
     except IntegrityError:
         raise SigningError(
@@ -174,17 +170,31 @@ def _lock_organisation_of(signature_pk):
     list(Organisation.objects.select_for_update().filter(pk__in=organisation).values_list("pk", flat=True))
 
 
-def _settle_claimant(signature):
+def needs_new_account(signature):
+    """Whether confirming makes the account of the signatory's address (a visitor's claim, for an
+    address with no account): the signatory then chooses its password on the confirmation page."""
+    return (
+        signature.claims_organisation
+        and signature.claimant_id is None
+        and not signature.claimant_password  # chosen on the form before the signatory set their own
+        and not User.objects.filter(email__iexact=signature.signatory_email).exists()
+    )
+
+
+def _settle_claimant(signature, password=None):
     """When a visitor's claim is confirmed: the account of the signatory's address becomes the
-    claimant, made now with the password the visitor chose if the address has none. The link
-    proves the address; an existing account keeps its own password."""
-    if signature.claimant_id is None and signature.claimant_password:
+    claimant, made now with the password the signatory chose on the confirmation page if the
+    address has none. The link proves the address; an existing account keeps its own password."""
+    if signature.claimant_id is None:
         email = signature.signatory_email
         account = User.objects.filter(email__iexact=email).first()
         if account is None:
+            hashed = make_password(password) if password else signature.claimant_password
+            if not hashed:
+                raise SigningError("Choose a password for your account.")
             try:
                 with transaction.atomic():
-                    account = User(email=email, full_name=signature.signatory_name, password=signature.claimant_password)
+                    account = User(email=email, full_name=signature.signatory_name, password=hashed)
                     account.save()
             except IntegrityError:  # made a moment ago by another confirmation
                 account = User.objects.get(email__iexact=email)
@@ -210,9 +220,8 @@ def _establish_claim(signature, now):
     ).exclude(pk=signature.pk).update(status=SignatureStatus.CLOSED, ended_at=now, updated_at=now)
 
 
-@transaction.atomic
-def confirm_signature(token):
-    """Follow a confirmation link: the signature goes live (or awaits the ICB's e-mail check)."""
+def _signature_for_token(token, *, lock):
+    """The signature a confirmation link is for, if it can still be confirmed; else SigningError."""
     try:
         data = signing.TimestampSigner(salt=TOKEN_SALT).unsign_object(token, max_age=confirmation_max_age())
     except signing.SignatureExpired:
@@ -221,11 +230,11 @@ def confirm_signature(token):
         ) from None
     except (signing.BadSignature, ValueError, TypeError):
         raise SigningError("This confirmation link is not valid. Check you copied all of it.") from None
-    _lock_organisation_of(data.get("s"))
-    signature = (
-        Signature.objects.select_for_update(of=("self",)).select_related("organisation", "version", "submitted_by")
-        .filter(pk=data.get("s")).first()
-    )
+    signatures = Signature.objects.select_related("organisation", "version", "submitted_by")
+    if lock:
+        _lock_organisation_of(data.get("s"))
+        signatures = signatures.select_for_update(of=("self",))
+    signature = signatures.filter(pk=data.get("s")).first()
     if signature is None or signature.confirmation_nonce != data.get("n"):
         raise SigningError("This confirmation link is not valid. Check you copied all of it.")
     if signature.status == SignatureStatus.CLOSED:
@@ -238,6 +247,19 @@ def confirm_signature(token):
             "This link has already been used: the signature was confirmed on "
             f"{timezone.localtime(signature.confirmed_at or signature.updated_at):%d %B %Y}."
         )
+    return signature
+
+
+def signature_to_confirm(token):
+    """For the page a confirmation link opens: the signature, if the link can still confirm it."""
+    return _signature_for_token(token, lock=False)
+
+
+@transaction.atomic
+def confirm_signature(token, password=None):
+    """Follow a confirmation link: the signature goes live (or awaits the ICB's e-mail check).
+    ``password`` is the signatory's own, for the account made now if their address has none."""
+    signature = _signature_for_token(token, lock=True)
     now = timezone.now()
     signature.confirmed_at = now
     account = signature.submitted_by  # an account made inactive by the journey before claims
@@ -245,7 +267,7 @@ def confirm_signature(token):
         account.is_active = True
         account.save(update_fields=["is_active"])
     if signature.claims_organisation:
-        _settle_claimant(signature)
+        _settle_claimant(signature, password)
         signature.save(update_fields=["claimant", "claimant_password"])
     if signature.needs_icb and not signature.email_checked_by_id:
         signature.status = SignatureStatus.AWAITING_CHECK

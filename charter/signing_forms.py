@@ -3,26 +3,42 @@
 from django import forms
 from django.contrib.auth import password_validation
 
+from charter.forms import choosing_rules_hint
 from charter.models import Kind, Organisation, Place, Sector, Size
 from charter.services import find_existing_organisation
+from common.forms import NamedErrorsMixin
 
 
-class FindOrganisationForm(forms.Form):
+class FindOrganisationForm(NamedErrorsMixin, forms.Form):
     q = forms.CharField(
         label="Organisation name or number", max_length=200,
         help_text="Its name, Companies House number, charity number or NHS ODS code.",
+        error_messages={"required": "Enter the organisation's name or number"},
     )
 
 
-class OrganisationDetailsForm(forms.ModelForm):
-    sector = forms.ChoiceField(choices=Sector.choices, widget=forms.RadioSelect, label="Sector")
-    kind = forms.ChoiceField(choices=Kind.choices, label="Kind of organisation")
+class OrganisationDetailsForm(NamedErrorsMixin, forms.ModelForm):
+    sector = forms.ChoiceField(
+        choices=Sector.choices, widget=forms.RadioSelect, label="Sector",
+        error_messages={"required": "Select the organisation's sector"},
+    )
+    kind = forms.ChoiceField(
+        choices=Kind.choices, label="Kind of organisation",
+        error_messages={"required": "Select the kind of organisation"},
+    )
     place = forms.ChoiceField(
         choices=Place.choices, label="Where is the organisation based?",
         help_text="One of the nine places of Cheshire and Merseyside, or outside.",
+        error_messages={"required": "Select where the organisation is based"},
     )
-    size = forms.ChoiceField(choices=Size.choices, widget=forms.RadioSelect, label="Size")
-    website = forms.URLField(required=False, assume_scheme="https", label="Website (optional)")
+    size = forms.ChoiceField(
+        choices=Size.choices, widget=forms.RadioSelect, label="Size",
+        error_messages={"required": "Select the organisation's size"},
+    )
+    website = forms.URLField(
+        required=False, assume_scheme="https", label="Website (optional)",
+        error_messages={"invalid": "Enter the website's address in the correct format, like www.example.org"},
+    )
 
     class Meta:
         model = Organisation
@@ -31,6 +47,7 @@ class OrganisationDetailsForm(forms.ModelForm):
             "ods_code", "website",
         ]
         labels = {"name": "Organisation name", "website": "Website (optional)"}
+        error_messages = {"name": {"required": "Enter the organisation's name"}}
         help_texts = {
             "companies_house_number": "Optional. 8 characters, like 01234567 or SC123456.",
             "charity_number": "Optional. Like 1012345, SC012345 or NIC100002.",
@@ -65,22 +82,30 @@ class OrganisationDetailsForm(forms.ModelForm):
                 self.cleaned_data[field] = getattr(self.instance, field)
 
 
-class SignatoryForm(forms.Form):
-    signatory_name = forms.CharField(label="Full name of the signatory", max_length=150)
+class SignatoryForm(NamedErrorsMixin, forms.Form):
+    signatory_name = forms.CharField(
+        label="Full name of the signatory", max_length=150,
+        error_messages={"required": "Enter the signatory's full name"},
+    )
     designation = forms.CharField(
         label="Designation", max_length=150,
         help_text="Their job title, for example Chief Executive or Director of Procurement.",
+        error_messages={"required": "Enter the signatory's job title"},
     )
     signatory_email = forms.EmailField(
         label="Work e-mail address", max_length=254,
         help_text="We send the link that makes the signature take effect to this address.",
+        error_messages={
+            "required": "Enter the signatory's work e-mail address",
+            "invalid": "Enter the signatory's e-mail address in the correct format, like name@example.org",
+        },
     )
 
     def clean_signatory_email(self):
         return self.cleaned_data["signatory_email"].strip().lower()
 
 
-class EmailCheckForm(forms.Form):
+class EmailCheckForm(NamedErrorsMixin, forms.Form):
     accept = forms.BooleanField(
         label="This is the signatory's work address; an ICB admin may check it before the "
         "signature appears on the register",
@@ -88,7 +113,7 @@ class EmailCheckForm(forms.Form):
     )
 
 
-class CommitmentForm(forms.Form):
+class CommitmentForm(NamedErrorsMixin, forms.Form):
     agree = forms.BooleanField(
         error_messages={"required": "Agree to the commitment to sign the Charter."},
     )
@@ -114,19 +139,23 @@ class CommitmentForm(forms.Form):
             self.fields["priorities"].choices = [(p, p) for p in version.priorities]
 
 
-class AccountForm(forms.Form):
+class AccountForm(NamedErrorsMixin, forms.Form):
+    """The signatory's own password, set as they confirm (when their address has no account yet)."""
+
     password1 = forms.CharField(
         label="Create a password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters; not a common password. You sign in with the signatory's e-mail.",
+        error_messages={"required": "Enter a password for your account"},
     )
     password2 = forms.CharField(
         label="Type the password again", strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Type the password again"},
     )
 
     def __init__(self, *args, email=None, full_name="", **kwargs):
         super().__init__(*args, **kwargs)
         self.email, self.full_name = email, full_name
+        self.fields["password1"].help_text = choosing_rules_hint()
 
     def clean(self):
         cleaned = super().clean()
@@ -147,7 +176,7 @@ class CheckAnswersForm(forms.Form):
     """The last page: nothing to fill in, the button sends everything."""
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(NamedErrorsMixin, forms.Form):
     reason = forms.CharField(
         max_length=1000, widget=forms.Textarea(attrs={"rows": 3}), label="Reason",
         error_messages={"required": "Give a reason; it is kept in the history."},

@@ -1,6 +1,9 @@
 """The signing journey: find or register the organisation, the signatory, the commitment,
-the account, check your answers; then the confirmation link makes the signature take effect.
+check your answers; then the confirmation link makes the signature take effect (and, for a new
+organisation admin, is where the signatory chooses their own password).
 """
+
+import re
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +17,14 @@ from formtools.wizard.views import NamedUrlSessionWizardView, WizardView
 from charter import ratelimit
 from charter.emails import work_email_problem
 from charter.models import CharterVersion, Organisation, Role, Signature, SignatureStatus
-from charter.services import SigningError, check_can_sign_for, confirm_signature, start_signing
+from charter.services import (
+    SigningError,
+    check_can_sign_for,
+    confirm_signature,
+    needs_new_account,
+    signature_to_confirm,
+    start_signing,
+)
 from charter.signing_forms import (
     AccountForm,
     CheckAnswersForm,
@@ -27,6 +37,21 @@ from charter.signing_forms import (
 
 SESSION_ORG = "signing_organisation_id"
 SESSION_SENT = "signing_sent_signature_id"
+SESSION_NAME = "signing_searched_name"
+
+# The four steps the start page lists, and the step of the journey each page belongs to: the
+# e-mail check is part of saying who signs, and a registered organisation starts at step 2.
+STEP_COUNT = 4
+STEP_NUMBERS = {"organisation": 1, "signatory": 2, "email-check": 2, "commitment": 3, "check": 4}
+# A Companies House or charity number, or an NHS ODS code with digits: not a name.
+IDENTIFIER_LIKE = re.compile(r"[A-Z]{0,3}[0-9][A-Z0-9]{2,9}")
+
+
+def _name_searched_for(q):
+    """What was searched for, if it reads as a name rather than a number or code."""
+    q = " ".join((q or "").split())[:200]
+    squashed = q.replace(" ", "").upper()
+    return "" if IDENTIFIER_LIKE.fullmatch(squashed) else q
 
 
 def _chosen_organisation(request):
@@ -59,6 +84,7 @@ def sign_choose(request):
     choice = request.POST.get("organisation", "new")
     if choice == "new":
         request.session.pop(SESSION_ORG, None)
+        request.session[SESSION_NAME] = _name_searched_for(request.POST.get("q"))
         return redirect("charter:sign-steps")
     organisation = Organisation.objects.filter(pk=choice if choice.isdigit() else None).first()
     if organisation is None:
@@ -97,30 +123,23 @@ def _claims_registered_organisation(wizard):
     return not (user.is_authenticated and user.memberships.filter(organisation=chosen, role=Role.ADMIN).exists())
 
 
-def _needs_account(wizard):
-    return not wizard.request.user.is_authenticated
-
-
 class SigningWizard(NamedUrlSessionWizardView):
     form_list = [
         ("organisation", OrganisationDetailsForm),
         ("signatory", SignatoryForm),
         ("email-check", EmailCheckForm),
         ("commitment", CommitmentForm),
-        ("account", AccountForm),
         ("check", CheckAnswersForm),
     ]
     condition_dict = {
         "organisation": _needs_new_organisation,
         "email-check": _needs_email_check,
-        "account": _needs_account,
     }
     titles = {
         "organisation": "Tell us about your organisation",
         "signatory": "Who is signing for the organisation?",
         "email-check": "Check the signatory's e-mail address",
         "commitment": "The commitment",
-        "account": "Create the organisation admin account",
         "check": "Check your answers before signing",
     }
 
@@ -154,10 +173,12 @@ class SigningWizard(NamedUrlSessionWizardView):
     def get_form_kwargs(self, step=None):
         if step == "commitment":
             return {"version": self.version}
-        if step == "account":
-            signatory = self.get_cleaned_data_for_step("signatory") or {}
-            return {"email": signatory.get("signatory_email"), "full_name": signatory.get("signatory_name", "")}
         return {}
+
+    def get_form_initial(self, step):
+        if step == "organisation":
+            return {"name": self.request.session.get(SESSION_NAME, "")}  # what they searched for
+        return super().get_form_initial(step)
 
     def get_template_names(self):
         return ["charter/sign/check.html" if self.steps.current == "check" else "charter/sign/step.html"]
@@ -169,6 +190,8 @@ class SigningWizard(NamedUrlSessionWizardView):
             version=self.version,
             chosen_organisation=_chosen_organisation(self.request),
             organisation=self.organisation(),
+            step_number=STEP_NUMBERS[self.steps.current],
+            step_count=STEP_COUNT,
         )
         if self.steps.current == "email-check":
             signatory = self.get_cleaned_data_for_step("signatory")
@@ -184,7 +207,7 @@ class SigningWizard(NamedUrlSessionWizardView):
             "commitment": self.get_cleaned_data_for_step("commitment") or {},
             "email_check": _needs_email_check(self),
             "icb_check": _needs_email_check(self) or _claims_registered_organisation(self),
-            "account": _needs_account(self),
+            "new_admin": not self.request.user.is_authenticated,
         }
 
     def render_done(self, form, **kwargs):
@@ -213,10 +236,10 @@ class SigningWizard(NamedUrlSessionWizardView):
             principles=commitment["principles"],
             priorities=commitment["priorities"],
             statement=commitment["statement"],
-            password=form_dict["account"].cleaned_data["password1"] if "account" in form_dict else None,
             accept_email_warning="email-check" in form_dict,
         )
         self.request.session.pop(SESSION_ORG, None)
+        self.request.session.pop(SESSION_NAME, None)
         self.request.session[SESSION_SENT] = signature.pk
         return HttpResponseRedirect(reverse("charter:sign-sent"))
 
@@ -231,11 +254,23 @@ def sign_sent(request):
 
 
 def confirm(request, token):
-    """GET shows a button (mail scanners follow links); POST confirms the signature."""
-    if request.method != "POST":
-        return render(request, "charter/sign/confirm.html", {"token": token})
+    """GET shows a button (mail scanners follow links), and the password fields when confirming
+    makes the signatory's account; POST confirms the signature. A link that can no longer confirm
+    anything says so, and offers no button."""
     try:
-        signature = confirm_signature(token)
+        signature = signature_to_confirm(token)
+    except SigningError as exc:
+        return render(request, "charter/sign/confirm_failed.html", {"problem": str(exc)}, status=400)
+    form = None
+    if needs_new_account(signature):
+        form = AccountForm(
+            request.POST or None, email=signature.signatory_email, full_name=signature.signatory_name,
+            prefix="account",
+        )
+    if request.method != "POST" or (form is not None and not form.is_valid()):
+        return render(request, "charter/sign/confirm.html", {"token": token, "signature": signature, "form": form})
+    try:
+        signature = confirm_signature(token, password=form.cleaned_data["password1"] if form else None)
     except SigningError as exc:
         return render(request, "charter/sign/confirm_failed.html", {"problem": str(exc)}, status=400)
     return render(request, "charter/sign/confirmed.html", {"signature": signature})

@@ -1,13 +1,12 @@
 from django import forms
 
+from common.forms import NamedErrorsMixin
 
-class SpreadsheetUploadForm(forms.Form):
+
+class SpreadsheetUploadForm(NamedErrorsMixin, forms.Form):
     file = forms.FileField(
         label="Spreadsheet",
-        help_text=(
-            "An Excel workbook (.xlsx, .xlsm or .xls), an OpenDocument spreadsheet (.ods) or a CSV file "
-            "(separated by commas, semicolons or tabs) with the template's columns, up to 10 MB. "
-            "A cell formatted as a percentage is read as shown (12%), except in an .xls file: there, type 12."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xlsm,.xls,.ods,.csv"}),
+        help_text="An Excel workbook (.xlsx) or CSV file with the template's columns, up to 10 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        error_messages={"required": "Choose the spreadsheet to upload", "empty": "The spreadsheet is empty"},
     )

@@ -57,8 +57,8 @@ def test_an_address_with_an_account_gets_the_same_pages_and_its_owner_an_email(o
 
     assert follow_link(Client(), EXISTING).status_code == 200
     owner.refresh_from_db()
-    assert owner.check_password(owner_password)  # the password typed by the visitor is not used
-    assert not owner.check_password(ACCOUNT["password1"])
+    assert owner.check_password(owner_password)  # confirming does not change an account's password
+    assert not owner.check_password(ACCOUNT["account-password1"])
     organisation = Organisation.objects.get(name=NEW_ORG["name"])
     assert Membership.objects.get(organisation=organisation).user == owner
     assert Membership.objects.get(organisation=organisation).role == Role.ADMIN

@@ -30,6 +30,9 @@ NEW_ORG = {
 }
 
 
+PASSWORD = "a long enough passphrase"  # the signatory's own, chosen as they confirm
+
+
 def start_new(django_user_model, **overrides):
     from django.contrib.auth.models import AnonymousUser
 
@@ -39,7 +42,6 @@ def start_new(django_user_model, **overrides):
         "signatory_name": "Ada Lovelace",
         "designation": "Chair",
         "signatory_email": "ada@birkenheadbakery.example",
-        "password": "a long enough passphrase",
         "principles": ["p"],
         "statement": "We bake local.",
     }
@@ -70,7 +72,7 @@ def test_a_new_organisation_signs_and_confirms_by_email(django_user_model, djang
     assert not Membership.objects.filter(organisation=org).exists()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ada@birkenheadbakery.example"]
 
-    confirmed = services.confirm_signature(token_from_outbox())
+    confirmed = services.confirm_signature(token_from_outbox(), password=PASSWORD)
 
     assert confirmed.status == SignatureStatus.LIVE and confirmed.live_from
     admin = User.objects.get(email="ada@birkenheadbakery.example")
@@ -82,7 +84,7 @@ def test_a_reused_link_is_refused_and_changes_nothing(django_user_model, django_
     with django_capture_on_commit_callbacks(execute=True):
         start_new(django_user_model)
     token = token_from_outbox()
-    services.confirm_signature(token)
+    services.confirm_signature(token, password=PASSWORD)
     before = Signature.objects.get().updated_at
     with pytest.raises(services.SigningError, match="already been used"):
         services.confirm_signature(token)
@@ -126,7 +128,7 @@ def test_resending_replaces_the_link(django_user_model, django_capture_on_commit
         services.resend_confirmation(signature, icb_admin)
     with pytest.raises(services.SigningError, match="not valid"):
         services.confirm_signature(old)
-    assert services.confirm_signature(token_from_outbox()).is_live
+    assert services.confirm_signature(token_from_outbox(), password=PASSWORD).is_live
 
 
 def test_an_organisation_cannot_be_registered_twice(django_user_model):
@@ -167,7 +169,7 @@ def test_a_personal_email_is_warned_then_checked_by_the_icb(
     with django_capture_on_commit_callbacks(execute=True):
         signature = start_new(django_user_model, signatory_email="ada.lovelace@gmail.com", accept_email_warning=True)
     assert signature.email_needs_check
-    confirmed = services.confirm_signature(token_from_outbox())
+    confirmed = services.confirm_signature(token_from_outbox(), password=PASSWORD)
     assert confirmed.status == SignatureStatus.AWAITING_CHECK
     assert not Signature.objects.on_register().exists()
     services.accept_email_address(confirmed, icb_admin)
