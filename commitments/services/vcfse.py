@@ -450,7 +450,7 @@ def copy_recipients(original, amendment):
 def answer(user, recipient, status, comment=""):
     """The recipient confirms or disputes what it was credited with. Nothing else changes: a
     dispute is flagged to the reviewer on the return's page."""
-    recipient = ReturnLineRecipient.objects.select_for_update().select_related(
+    recipient = ReturnLineRecipient.objects.select_for_update(of=("self",)).select_related(
         "organisation", "line__return_obj"
     ).get(pk=recipient.pk)
     if recipient.organisation_id is None or not can_answer(user, recipient.organisation):
