@@ -209,3 +209,10 @@ def test_the_home_takes_a_fixed_number_of_queries(client, n, django_assert_max_n
     client.force_login(person)
     with django_assert_max_num_queries(30):
         assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_viewer_is_told_nothing_needs_them_and_where_to_read(client, world):
+    viewer = MembershipFactory(organisation=world["supplier"], role=Role.VIEWER).user
+    body = home(client, viewer)
+    assert "Nothing needs you now" in body and reverse("commitments:return-list") in body
+    assert "Your quarterly returns" not in body and "Manage" not in body
