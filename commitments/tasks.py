@@ -2,10 +2,11 @@
 each quarter's deadline. Thin wrappers over services and selectors."""
 
 import datetime as dt
+from collections import defaultdict
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 
@@ -58,44 +59,87 @@ def send_return_notification(return_id, kind, site_url=None):
     return len(recipients)
 
 
-@shared_task
-def send_return_reminders(today=None):
-    """Remind reporters before a return is due and once it is overdue; each reminder once."""
-    today = dt.date.fromisoformat(today) if today else dt.date.today()
+def _reminders_due(today):
+    """(item, kind) for every return that needs a reminder today, whether or not already sent."""
     soon = dt.timedelta(days=settings.RETURN_REMINDER_DAYS_BEFORE)
-    sent = 0
     for item in returns_due(Organisation.objects.all(), today=today):
         if item.deadline < today:
-            kind = ReminderKind.OVERDUE
+            yield item, ReminderKind.OVERDUE
         elif item.deadline - today <= soon:
-            kind = ReminderKind.DUE_SOON
-        else:
-            continue
-        recipients = _reporters(item.organisation.pk)
-        if not recipients:
-            continue
-        try:
-            with transaction.atomic():
-                ReturnReminder.objects.create(
-                    organisation=item.organisation,
-                    contract=item.contract,
-                    year=item.quarter.year,
-                    quarter=item.quarter.number,
-                    kind=kind,
-                    recipients=len(recipients),
-                )
-        except IntegrityError:
-            continue  # already reminded
-        context = {"item": item, "kind": kind, "link": settings.SITE_URL + "/returns/"}
-        send_mail(
-            subject=(
-                f"Overdue: the {item.quarter} social value return for {item.contract.reference}"
-                if kind == ReminderKind.OVERDUE
-                else f"Due {item.deadline:%d %B}: the {item.quarter} social value return for {item.contract.reference}"
-            ),
-            message=render_to_string("commitments/emails/return_reminder.txt", context),
-            from_email=None,
-            recipient_list=recipients,
+            yield item, ReminderKind.DUE_SOON
+
+
+def _reporters_by_organisation(organisation_ids):
+    """Active reporters' addresses per organisation, in one query."""
+    reporters = defaultdict(list)
+    rows = Membership.objects.filter(
+        organisation_id__in=organisation_ids, role__in=REPORTING_ROLES, user__is_active=True
+    ).values_list("organisation_id", "user__email")
+    for organisation_id, email in rows:
+        reporters[organisation_id].append(email)
+    return reporters
+
+
+def _reminder_message(item, kind, recipients, link):
+    subject = (
+        f"Overdue: the {item.quarter} social value return for {item.contract.reference}"
+        if kind == ReminderKind.OVERDUE
+        else f"Due {item.deadline:%d %B}: the {item.quarter} social value return for {item.contract.reference}"
+    )
+    body = render_to_string("commitments/emails/return_reminder.txt", {"item": item, "kind": kind, "link": link})
+    return EmailMessage(subject=subject, body=body, to=recipients)
+
+
+@shared_task
+def send_return_reminders(today=None):
+    """Remind reporters before a return is due and once it is overdue; each reminder once.
+
+    A bounded number of queries whatever the number of returns: the returns due, the reminders
+    already sent and the reporters are each read in one query, the new reminders written in one.
+    """
+    today = dt.date.fromisoformat(today) if today else dt.date.today()
+    due = list(_reminders_due(today))
+    if not due:
+        return 0
+    contract_ids = {item.contract.pk for item, _ in due}
+    already = set(
+        ReturnReminder.objects.filter(contract_id__in=contract_ids).values_list(
+            "organisation_id", "contract_id", "year", "quarter", "kind"
         )
-        sent += 1
-    return sent
+    )
+    due = [
+        (item, kind) for item, kind in due
+        if (item.organisation.pk, item.contract.pk, item.quarter.year, item.quarter.number, kind) not in already
+    ]
+    reporters = _reporters_by_organisation({item.organisation.pk for item, _ in due})
+    due = [(item, kind) for item, kind in due if reporters.get(item.organisation.pk)]
+    if not due:
+        return 0
+    reminders = [
+        ReturnReminder(
+            organisation=item.organisation, contract=item.contract, year=item.quarter.year,
+            quarter=item.quarter.number, kind=kind, recipients=len(reporters[item.organisation.pk]),
+        )
+        for item, kind in due
+    ]
+    try:
+        with transaction.atomic():
+            ReturnReminder.objects.bulk_create(reminders)
+    except IntegrityError:
+        # Another run recorded some of these a moment ago: record (and send) the rest one by one.
+        due = [(item, kind) for (item, kind), reminder in zip(due, reminders, strict=True) if _record(reminder)]
+    link = settings.SITE_URL + "/returns/"
+    messages = [_reminder_message(item, kind, reporters[item.organisation.pk], link) for item, kind in due]
+    with get_connection() as connection:  # one connection to the mail server for all of them
+        connection.send_messages(messages)
+    return len(messages)
+
+
+def _record(reminder):
+    reminder.pk = None
+    try:
+        with transaction.atomic():
+            reminder.save()
+    except IntegrityError:
+        return False  # already reminded
+    return True
