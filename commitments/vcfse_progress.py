@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import BooleanField as BoolField
-from django.db.models import Case, Count, Q, Sum, Value, When
+from django.db.models import Case, Count, F, Q, Sum, Value, When
 
 from charter.models import Organisation, Place, Sector, SignatureStatus
 from commitments.models import (
@@ -308,7 +308,14 @@ def system_view(year):
         year=year, status__in=[ReturnStatus.SUBMITTED, ReturnStatus.APPROVED, ReturnStatus.SUPERSEDED]
     ).values("organisation")
     not_reported = [c.organisation for c in commitments.exclude(organisation__in=reported)]
+    differing = list(
+        Baseline.objects.filter(proposed__isnull=False)
+        .exclude(value=F("proposed"))
+        .select_related("commitment__organisation", "measure")
+        .order_by("commitment__organisation__name", "measure__code")
+    )
     return {
+        "differing_baselines": differing,
         "year": year,
         "year_label": financial_year_label(year),
         "committed": committed,

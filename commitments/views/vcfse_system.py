@@ -82,6 +82,11 @@ def export_rows(view):
             rows.append([f"top recipients: {place}", r["name"], r["pounds"], f"{_tidy(r['hours'])} hours"])
     for org in view["not_reported"]:
         rows.append(["committed, not reported this year", org.name, "", org.get_place_display()])
+    for b in view["differing_baselines"]:
+        rows.append([
+            "baseline differs from approved returns", f"{b.commitment.organisation.name} {b.measure.code}", b.value,
+            f"returns: {_tidy(b.proposed)}; why: {b.reason}",
+        ])
     for org in view["signed_not_committed"]:
         rows.append(["signed the charter, not committed", org.name, "", org.get_place_display()])
     return [[_tidy(v) for v in row] for row in rows]

@@ -195,6 +195,13 @@ def test_icb_aggregates_match_a_hand_computed_set(small_system):
     ]
     assert [r["name"] for r in dict(view["top_recipients"])["Outside Cheshire and Merseyside"]] == ["Far Away Trust"]
     assert view["not_reported"] == []
+    assert view["differing_baselines"] == []
+    baseline = Baseline.objects.get(commitment__organisation=small_system["council"])
+    baseline.proposed, baseline.reason = D(9000), "Two grants paid outside the portal"
+    baseline.save()
+    assert [(b.value, b.proposed, b.reason) for b in system_view(THIS_YEAR)["differing_baselines"]] == [
+        (D(10000), D(9000), "Two grants paid outside the portal")
+    ]
     assert [o.name for o in system_view(THIS_YEAR - 1)["not_reported"]] == sorted(
         [small_system["council"].name, small_system["company"].name]
     )
