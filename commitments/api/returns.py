@@ -12,7 +12,8 @@ person may not see answers 404, whatever the method. How refusals map to status 
   and the message. Line errors carry exactly the services' messages.
 - 403: the person can see the return (or the organisation) but may not do this to it, for
   example a reporter approving, a commissioner submitting, an ICB analyst reviewing, a viewer
-  editing. The body is ``{"detail"}`` with the services' message.
+  editing, or anyone reviewing a return they submitted or last saved (nobody reviews their own
+  work). The body is ``{"detail"}`` with the services' message.
 - 404: the return is not one the person may see.
 - 409: the return was saved by someone else since the ``revision`` the client sent; nothing was
   changed. The body is ``{"detail", "revision"}`` with the current revision.
@@ -86,8 +87,9 @@ UNAUTHENTICATED = OpenApiResponse(
 )
 FORBIDDEN = OpenApiResponse(
     ErrorSerializer,
-    description="You can see this but may not do it (for example a reporter approving, or a commissioner "
-    "submitting). Also a session request without its CSRF token.",
+    description="You can see this but may not do it (for example a reporter approving, a commissioner "
+    "submitting, or a reviewer approving a return they submitted or last saved). Also a session request "
+    "without its CSRF token.",
 )
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such return among those you may see.")
 CONFLICT = OpenApiResponse(
