@@ -50,12 +50,22 @@ def _history(organisation, limit=15):
     ):
         for h in model.filter(organisation_id=organisation.pk).select_related("history_user").order_by("-history_date")[:limit]:
             rows.append({"when": h.history_date, "who": h.history_user, "what": what, "type": h.history_type,
-                         "reason": h.history_change_reason, "subject": getattr(h, "email", None)})
+                         "reason": h.history_change_reason, "subject": getattr(h, "email", None),
+                         "user_id": getattr(h, "user_id", None)})
     for h in organisation.history.select_related("history_user").order_by("-history_date")[:limit]:
         rows.append({"when": h.history_date, "who": h.history_user, "what": "details", "type": h.history_type,
                      "reason": h.history_change_reason, "subject": None})
     rows.sort(key=lambda r: r["when"], reverse=True)
-    return rows[:limit]
+    rows = rows[:limit]
+    # Whom a membership change was about: their address, looked up once for the rows shown.
+    from charter.models import User
+
+    ids = {r["user_id"] for r in rows if r.get("user_id")}
+    emails = dict(User.objects.filter(pk__in=ids).values_list("pk", "email")) if ids else {}
+    for r in rows:
+        if r.get("user_id"):
+            r["subject"] = emails.get(r["user_id"], "a former member")
+    return rows
 
 
 @login_required
