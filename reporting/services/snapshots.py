@@ -117,49 +117,76 @@ def _stage(cursor, t, quarter):
     return due_by
 
 
-def _insert_measures(cursor, t, snapshot_id, scope):
+ORG_ALL = "reporting_stage_org_all"  # per organisation and measure, all commissioners together
+ORG_COMM = "reporting_stage_org_comm"  # per organisation, measure and commissioner
+CELLS = "reporting_stage_cells"  # per place, sector and commissioner
+
+
+def _stage_rollups(cursor):
+    """Aggregate the staged lines once to the finest grain each figure needs, so that every scope
+    is a small roll-up: figures per organisation and measure (for reporters, medians and yes
+    counts), and per place, sector and commissioner (returns and contracts belong to exactly one
+    commissioner, so their counts add up across cells)."""
+    for table in (ORG_ALL, ORG_COMM, CELLS):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    per_org = """
+        SELECT place, sector, {comm} AS comm, measure_id, org, MAX(comb) AS comb,
+               AVG(q) AS v, MAX(q) AS mx, COUNT(*) AS n, SUM(q) AS qsum, SUM(gross) AS gross,
+               SUM(adjusted) AS adjusted, SUM(CASE WHEN gross IS NULL THEN 1 ELSE 0 END) AS unvalued
+        FROM {stage} GROUP BY place, sector, {comm_group} measure_id, org
+    """
+    cursor.execute(f"CREATE TEMPORARY TABLE {ORG_COMM} AS "
+                   + per_org.format(comm="comm", comm_group="comm,", stage=STAGE))
+    cursor.execute(f"CREATE TEMPORARY TABLE {ORG_ALL} AS "
+                   + per_org.format(comm="0", comm_group="", stage=STAGE))
     cursor.execute(
         f"""
-        WITH base AS (
-            SELECT {scope} AS scope, measure_id, org, comb, q, gross, adjusted FROM {STAGE}
-        ),
-        per_org AS (
-            SELECT scope, measure_id, org, comb, AVG(q) AS v, MAX(q) AS mx
-            FROM base GROUP BY scope, measure_id, org, comb
-        ),
-        ranked AS (
-            SELECT scope, measure_id, v,
-                   ROW_NUMBER() OVER (PARTITION BY scope, measure_id ORDER BY v) AS rn,
-                   COUNT(*) OVER (PARTITION BY scope, measure_id) AS n
-            FROM per_org WHERE comb = 'share'
+        CREATE TEMPORARY TABLE {CELLS} AS
+        SELECT place, sector, comm, COUNT(DISTINCT return_id) AS returns, COUNT(DISTINCT contract_id) AS contracts,
+               SUM(gross) AS gross, SUM(COALESCE(adjusted, gross)) AS adjusted,
+               SUM(CASE WHEN contract_id IS NOT NULL THEN gross END) AS contract_gross
+        FROM {STAGE} GROUP BY place, sector, comm
+        """  # noqa: S608 - table names are this module's constants
+    )
+
+
+def _source(scope):
+    """Figures for a scope that names a commissioner come from the per-commissioner table."""
+    return ORG_ALL if scope.endswith("'*'") else ORG_COMM
+
+
+def _insert_measures(cursor, t, snapshot_id, scope):
+    source = _source(scope)
+    cursor.execute(
+        f"""
+        WITH ranked AS (
+            SELECT {scope} AS scope, measure_id, v,
+                   ROW_NUMBER() OVER (PARTITION BY {scope}, measure_id ORDER BY v) AS rn,
+                   COUNT(*) OVER (PARTITION BY {scope}, measure_id) AS k
+            FROM {source} WHERE comb = 'share'
         ),
         med AS (
             SELECT scope, measure_id, AVG(v) AS median FROM ranked
-            WHERE 2 * rn >= n AND 2 * rn <= n + 2 GROUP BY scope, measure_id
-        ),
-        orgs AS (
-            SELECT scope, measure_id, COUNT(*) AS reporters,
-                   SUM(CASE WHEN mx >= 1 THEN 1 ELSE 0 END) AS yes_count, MIN(v) AS low, MAX(v) AS high
-            FROM per_org GROUP BY scope, measure_id
+            WHERE 2 * rn >= k AND 2 * rn <= k + 2 GROUP BY scope, measure_id
         ),
         tot AS (
-            SELECT scope, measure_id, COUNT(*) AS lines, SUM(q) AS quantity, SUM(gross) AS gross,
-                   SUM(adjusted) AS adjusted, SUM(CASE WHEN gross IS NULL THEN 1 ELSE 0 END) AS unvalued
-            FROM base GROUP BY scope, measure_id
+            SELECT {scope} AS scope, measure_id, SUM(n) AS lines, COUNT(*) AS reporters, SUM(qsum) AS quantity,
+                   SUM(CASE WHEN mx >= 1 THEN 1 ELSE 0 END) AS yes_count, MIN(v) AS low, MAX(v) AS high,
+                   SUM(gross) AS gross, SUM(adjusted) AS adjusted, SUM(unvalued) AS unvalued
+            FROM {source} GROUP BY 1, measure_id
         )
         INSERT INTO {t["sm"]} (snapshot_id, scope, measure_id, lines, reporters, quantity, yes_count,
                                median, low, high, value_gross, value_adjusted, unvalued_lines)
-        SELECT %s, tot.scope, tot.measure_id, tot.lines, orgs.reporters, tot.quantity, orgs.yes_count,
-               med.median, orgs.low, orgs.high, tot.gross, tot.adjusted, tot.unvalued
-        FROM tot
-        JOIN orgs ON orgs.scope = tot.scope AND orgs.measure_id = tot.measure_id
-        LEFT JOIN med ON med.scope = tot.scope AND med.measure_id = tot.measure_id
+        SELECT %s, tot.scope, tot.measure_id, tot.lines, tot.reporters, tot.quantity, tot.yes_count,
+               med.median, tot.low, tot.high, tot.gross, tot.adjusted, tot.unvalued
+        FROM tot LEFT JOIN med ON med.scope = tot.scope AND med.measure_id = tot.measure_id
         """,  # noqa: S608 - table names and scope expressions are this module's constants
         [snapshot_id],
     )
 
 
 def _insert_groups(cursor, t, snapshot_id, scope, due_by):
+    orgs = _source(scope)
     cursor.execute(
         f"""
         INSERT INTO {t["sg"]} (snapshot_id, scope, returns, organisations, contracts, value_gross,
@@ -168,14 +195,16 @@ def _insert_groups(cursor, t, snapshot_id, scope, due_by):
         SELECT %s, scope, SUM(returns), SUM(organisations), SUM(contracts), SUM(gross), SUM(adjusted),
                SUM(contract_gross), SUM(expected), SUM(received), SUM(on_time), SUM(live_value)
         FROM (
-            SELECT {scope} AS scope, COUNT(DISTINCT return_id) AS returns, COUNT(DISTINCT org) AS organisations,
-                   COUNT(DISTINCT contract_id) AS contracts, SUM(gross) AS gross,
-                   SUM(COALESCE(adjusted, gross)) AS adjusted,
-                   SUM(CASE WHEN contract_id IS NOT NULL THEN gross END) AS contract_gross,
-                   0 AS expected, 0 AS received, 0 AS on_time, NULL AS live_value
-            FROM {STAGE} GROUP BY 1
+            SELECT {scope} AS scope, SUM(returns) AS returns, 0 AS organisations, SUM(contracts) AS contracts,
+                   SUM(gross) AS gross, SUM(adjusted) AS adjusted, SUM(contract_gross) AS contract_gross,
+                   0 AS expected, 0 AS received, 0 AS on_time, CAST(NULL AS NUMERIC) AS live_value
+            FROM {CELLS} GROUP BY 1
             UNION ALL
-            SELECT {scope} AS scope, 0, 0, 0, NULL, NULL, NULL,
+            SELECT scope, 0, COUNT(*), 0, CAST(NULL AS NUMERIC), CAST(NULL AS NUMERIC), CAST(NULL AS NUMERIC), 0, 0, 0,
+                   CAST(NULL AS NUMERIC)
+            FROM (SELECT DISTINCT {scope} AS scope, org FROM {orgs}) reporting_organisations GROUP BY scope
+            UNION ALL
+            SELECT {scope} AS scope, 0, 0, 0, CAST(NULL AS NUMERIC), CAST(NULL AS NUMERIC), CAST(NULL AS NUMERIC),
                    COUNT(*), SUM(CASE WHEN first_submitted IS NOT NULL THEN 1 ELSE 0 END),
                    SUM(CASE WHEN first_submitted < %s THEN 1 ELSE 0 END), SUM(value)
             FROM {DUE} GROUP BY 1
@@ -271,15 +300,19 @@ def build_snapshot(quarter, *, after_figures=None):
         for model in (SnapshotMeasure, SnapshotGroup, SnapshotContract, SnapshotMissing, SnapshotVcfse):
             model.objects.filter(snapshot=snapshot).delete()
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Room to aggregate in memory (hash) rather than sort on disk; this transaction only.
+                cursor.execute("SET LOCAL work_mem = '256MB'")
             due_by = _stage(cursor, t, quarter)
+            _stage_rollups(cursor)
             for scope in scope_expressions():
                 _insert_measures(cursor, t, snapshot.pk, scope)
                 _insert_groups(cursor, t, snapshot.pk, scope, due_by)
             _insert_contracts_and_missing(cursor, t, snapshot.pk)
             _insert_vcfse(cursor, t, snapshot.pk, quarter.year)
             returns, organisations, contracts, lines = _totals(cursor)
-            cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
-            cursor.execute(f"DROP TABLE IF EXISTS {DUE}")
+            for table in (STAGE, DUE, ORG_ALL, ORG_COMM, CELLS):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
         if after_figures:
             after_figures(snapshot)
         quarter_end = timezone.make_aware(dt.datetime.combine(quarter.end + dt.timedelta(days=1), dt.time()))
