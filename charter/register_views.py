@@ -4,8 +4,9 @@ import csv
 import json
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from markdown_it import MarkdownIt
 
@@ -78,59 +79,96 @@ EXPORT_FIELDS = [
     "ods_code", "anchor_institution", "charter_version", "signed_on", "signatory_designation",
     "principles", "priorities", "statement", "url",
 ]
+_EXPORT_COLUMNS = [
+    "organisation__name", "organisation__sector", "organisation__kind", "organisation__place",
+    "organisation__size", "organisation__companies_house_number", "organisation__charity_number",
+    "organisation__ods_code", "organisation__is_anchor_institution", "organisation__slug", "version__number", "live_from", "designation",
+    "principles", "priorities", "statement",
+]
 
 
 def _export_rows(request, filters):
-    for s in register_entries(**filters).iterator(chunk_size=500):
-        org = s.organisation
+    """The register's rows as plain values, read in chunks: labels and the entry's address are
+    worked out once, not per row, and no charter text is read."""
+    from charter.models import Size
+
+    labels = {
+        "sector": dict(Sector.choices), "kind": dict(Kind.choices), "place": dict(Place.choices),
+        "size": dict(Size.choices),
+    }
+    slug_marker = "slug-placeholder"
+    url_template = request.build_absolute_uri(reverse("charter:register-entry", args=[slug_marker]))
+    url_prefix, url_suffix = url_template.split(slug_marker)
+    london = timezone.get_current_timezone()
+    rows = register_entries(**filters).values_list(*_EXPORT_COLUMNS)
+    for (name, sector, kind, place, size, ch, charity, ods, anchor, slug, version, live_from, designation,
+         principles, priorities, statement) in rows.iterator(chunk_size=2000):
         yield {
-            "organisation": org.name,
-            "sector": org.get_sector_display(),
-            "kind": org.get_kind_display(),
-            "place": org.get_place_display(),
-            "size": org.get_size_display(),
-            "companies_house_number": org.companies_house_number,
-            "charity_number": org.charity_number,
-            "ods_code": org.ods_code,
-            "anchor_institution": org.is_anchor_institution,
-            "charter_version": s.version.number,
-            "signed_on": timezone.localtime(s.live_from).date().isoformat(),
-            "signatory_designation": s.designation,
-            "principles": s.principles,
-            "priorities": s.priorities,
-            "statement": s.statement,
-            "url": request.build_absolute_uri(s.get_absolute_url()),
+            "organisation": name,
+            "sector": labels["sector"].get(sector, sector),
+            "kind": labels["kind"].get(kind, kind),
+            "place": labels["place"].get(place, place),
+            "size": labels["size"].get(size, size),
+            "companies_house_number": ch,
+            "charity_number": charity,
+            "ods_code": ods,
+            "anchor_institution": anchor,
+            "charter_version": version,
+            "signed_on": live_from.astimezone(london).date().isoformat(),
+            "signatory_designation": designation,
+            "principles": principles,
+            "priorities": priorities,
+            "statement": statement,
+            "url": f"{url_prefix}{slug}{url_suffix}",
         }
 
 
-def register_csv(request):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="social-value-charter-register.csv"'
-    writer = csv.writer(response)
-    writer.writerow([f"# {LICENCE}"])
-    writer.writerow(EXPORT_FIELDS)
-    for row in _export_rows(request, _filters(request)):
+class _Echo:
+    """A file-like object whose write() returns what it was given, for csv.writer to stream."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_lines(request, filters):
+    writer = csv.writer(_Echo())
+    yield writer.writerow(EXPORT_FIELDS)  # a plain CSV: the header first (the licence is on the page)
+    for row in _export_rows(request, filters):
         values = []
         for field in EXPORT_FIELDS:
             value = row[field]
             if isinstance(value, list):
                 value = "; ".join(value)
             values.append(escape_cell(value) if isinstance(value, str) else value)
-        writer.writerow(values)
+        yield writer.writerow(values)
+
+
+def register_csv(request):
+    """The register as CSV, streamed (memory stays flat however many signatories)."""
+    response = StreamingHttpResponse(_csv_lines(request, _filters(request)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="social-value-charter-register.csv"'
+    response["Link"] = '<https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/>; rel="license"'
     return response
 
 
-def register_json(request):
-    entries = list(_export_rows(request, _filters(request)))
-    payload = {
+def _json_chunks(request, filters):
+    head = {
         "licence": LICENCE,
         "publisher": "NHS Cheshire and Merseyside",
         "generated_at": timezone.now().isoformat(),
-        "count": len(entries),
-        "signatories": entries,
     }
-    response = HttpResponse(
-        json.dumps(payload, ensure_ascii=False, indent=1), content_type="application/json; charset=utf-8"
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "signatories": ['
+    count = 0
+    for row in _export_rows(request, filters):
+        yield ("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False)
+        count += 1
+    yield f'\n], "count": {count}}}\n'
+
+
+def register_json(request):
+    """The register as JSON with its licence, streamed."""
+    response = StreamingHttpResponse(
+        _json_chunks(request, _filters(request)), content_type="application/json; charset=utf-8"
     )
     response["Content-Disposition"] = 'attachment; filename="social-value-charter-register.json"'
     return response

@@ -41,7 +41,16 @@ def organisations_of(user):
 
 def register_entries(*, q="", place="", sector="", kind=""):
     """Live, visible signatures for the public register, filtered as asked."""
-    entries = Signature.objects.on_register().select_related("organisation", "version")
+    # Of the charter version only its number: its text and lists would ride along in every row
+    # (and every row of the sort), once per signatory.
+    entries = (
+        Signature.objects.on_register()
+        .select_related("organisation", "version")
+        .defer(
+            "version__title", "version__summary", "version__body", "version__commitment_statement",
+            "version__principles", "version__priorities",
+        )
+    )
     if q:
         entries = entries.filter(
             Q(organisation__name__icontains=q) | Q(statement__icontains=q)

@@ -7,7 +7,7 @@ import re
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -71,10 +71,17 @@ def sign_start(request):
             Organisation.objects.filter(
                 Q(name__icontains=q) | Q(companies_house_number=squashed)
                 | Q(charity_number=squashed) | Q(ods_code=squashed)
-            ).prefetch_related("signatures").order_by("name")[:20]
+            ).prefetch_related(
+                Prefetch(
+                    "signatures", to_attr="live_signatures",
+                    queryset=Signature.objects.filter(status=SignatureStatus.LIVE).select_related("version").only(
+                        "organisation_id", "status", "version__number"
+                    ),
+                )
+            ).order_by("name")[:20]
         )
         for org in results:
-            org.live = next((s for s in org.signatures.all() if s.status == SignatureStatus.LIVE), None)
+            org.live = org.live_signatures[0] if org.live_signatures else None
     return render(request, "charter/sign/start.html", {"form": form, "results": results, "version": version})
 
 
