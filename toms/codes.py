@@ -1,7 +1,10 @@
-"""Reading a measure code as people type it ("NT 1", "nt01", "NT1 - local employees") into the
-framework's code, the same for the web form, the spreadsheets and the API. A code that cannot be
-read gets a suggestion ("did you mean NT1?"), and an invisible or look-alike character is named,
-since the code then looks right on screen and would otherwise be "not in the framework".
+"""Measure codes: reading one as people type it ("NT 1", "nt01", "NT1 - local employees") into
+the framework's code, the same for the web form, the spreadsheets and the API; and measures in the
+order people expect (NT1, NT2, … NT10, not as text).
+
+A code that cannot be read gets a suggestion ("did you mean NT1?"), and an invisible or look-alike
+character is named, since the code then looks right on screen and would otherwise be "not in the
+framework".
 """
 
 import difflib
@@ -16,6 +19,7 @@ LETTER_SUFFIX_GAP = re.compile(r"(?<=\d)[\s\-_.]+(?=[A-Z]$)")  # "NT1 b" is NT1b
 LEADING_ZEROS = re.compile(r"(?<!\d)0+(?=\d)")
 # Where a description after the code may begin: "NT1 - local employees", "NT1: …", "NT1 (…)".
 CUT = re.compile(r"[\s\-–—:|(/,;]")
+_CHUNKS = re.compile(r"\d+|\D+")
 
 
 class CodeError(ValueError):
@@ -81,3 +85,19 @@ def parse_measure_code(text, known_codes):
         best = min(enumerate(close), key=lambda item: (-_shared_start(key, item[1]), item[0]))[1]
         message += f" Did you mean {index[best]}?"
     raise CodeError(message)
+
+
+# --- order and display -----------------------------------------------------------------------
+
+
+def natural_code_key(code):
+    """A sort key for a measure code: 'NT3' before 'NT10', 'NT1' before 'NT1b'."""
+    return tuple((1, int(chunk)) if chunk.isdigit() else (0, chunk.upper()) for chunk in _CHUNKS.findall(code or ""))
+
+
+def short_title(title, limit):
+    """The title, cut at a word boundary (with an ellipsis) if longer than ``limit`` characters."""
+    if len(title) <= limit:
+        return title
+    cut = title[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:–-")
+    return f"{cut}…"
