@@ -7,6 +7,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404
 
 from commitments.models import Contract, ReturnLine, ReturnStatus
+from toms.codes import natural_code_key
 from toms.models import Measure, ValueKind
 from toms.valuation import with_value
 
@@ -94,5 +95,5 @@ def contract_progress(contract):
                 sources=sorted(sources.get(measure.pk, [])),
             )
         )
-    rows.sort(key=lambda r: (r.committed is None, r.measure.code))
+    rows.sort(key=lambda r: (r.committed is None, natural_code_key(r.measure.code)))
     return rows

@@ -12,6 +12,7 @@ from django.db.models import Sum
 from commitments.models import CaseStudy, ReturnLine, ReturnStatus
 from commitments.services import evidence
 from commitments.services import returns as rs
+from toms.codes import short_title
 from toms.models import Measure, ValueKind
 from toms.quantities import QuantityError, format_amount, format_quantity, parse_quantity
 
@@ -58,7 +59,7 @@ def measure_choices(exclude=()):
             theme = m.outcome.theme_id
             current = (m.outcome.theme.name, [])
             groups.append(current)
-        title = m.title if len(m.title) <= 90 else m.title[:88].rstrip() + "…"
+        title = short_title(m.title, 90)
         current[1].append((m.code, f"{m.code} – {title} ({m.unit})"))
     return groups
 

@@ -28,6 +28,7 @@ from commitments.services.contracts import (
     record_contract,
     update_contract,
 )
+from toms.codes import natural_code_key
 
 
 def _require_commissioner(user, contract):
@@ -147,7 +148,10 @@ def contract_detail(request, pk):
     )
     missing = [d for d in returns_due([contract.supplier]) if d.contract.pk == contract.pk and d.ret is None]
     valued = [r.social_value for r in rows if r.social_value is not None]
-    commitments = list(contract.commitments.select_related("measure"))
+    commitments = sorted(
+        contract.commitments.select_related("measure"),
+        key=lambda c: (natural_code_key(c.measure.code), c.financial_year),
+    )
     for c in commitments:
         c.target_text = charts.amount(c.measure, c.target_quantity)
     context = {
