@@ -53,7 +53,8 @@ def trend_spec(rows, *, title, width=440):
     """£ per quarter as columns, the chosen quarter darker."""
     base = _base(rows, title).encode(
         x=alt.X("quarter:N", sort=None, title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("value:Q", title="£ social value (gross)", axis=alt.Axis(format="~s", tickCount=5)),
+        y=alt.Y("value:Q", title="£ social value (gross)", axis=alt.Axis(
+            tickCount=5, labelExpr="'£' + replace(format(datum.value, '~s'), 'G', 'bn')")),
     )
     bars = base.mark_bar(width={"band": 0.7}).encode(
         color=alt.condition("datum.chosen", alt.value(DARK), alt.value(BLUE))
