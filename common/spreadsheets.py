@@ -24,16 +24,15 @@ from common.spreadsheet_files import (
     Sheet,
     SpreadsheetError,
     check_archive,
-    check_ods_repeats,
     csv_rows,
     extension,
     line_endings,
-    read_calamine,
     read_csv,
     read_openpyxl,
     sniff_delimiter,
     sniff_kind,
 )
+from common.spreadsheet_odf import check_ods_repeats, read_calamine
 
 __all__ = [
     "RowError", "SpreadsheetError", "Table", "escape_cell", "finish_problems", "problem_count", "read_table",
