@@ -3,10 +3,10 @@
 No text the portal stores or looks up may hold one: PostgreSQL refuses it in every text column
 and query (a crash, not a message), and no person types one. Rather than guard every field,
 query parameter and code one by one, this middleware answers 400 with a message for a null
-character in the path, a query parameter's name or value, or a form, JSON or text body. Other
-bodies (multipart forms, spreadsheets) carry files, which may hold null bytes, so they are not
-read here; their text fields are left to the forms (Django's and DRF's CharField refuse null
-characters too).
+character in the path, a query parameter's name or value, a form's field (multipart forms
+included: their files may hold null bytes and are not looked at, and Django drops unprintable
+characters from file names), or a JSON or text body. Other bodies (a spreadsheet sent as the
+body) are not read here.
 """
 
 import re
@@ -26,6 +26,12 @@ def _null_in_body(request):
     if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
         return False
     content_type = (request.content_type or "").lower()
+    if content_type.startswith("multipart/"):
+        try:  # parsed as CsrfViewMiddleware would, with the upload handlers from settings
+            fields = request.POST
+        except Exception:  # a malformed body is the view's to refuse, as before
+            return False
+        return any(NULL in name or any(NULL in v for v in values) for name, values in fields.lists())
     is_form = content_type == "application/x-www-form-urlencoded"
     is_json = content_type == "application/json" or content_type.endswith("+json")
     if not (is_form or is_json or content_type.startswith("text/")):
@@ -46,7 +52,7 @@ def null_character_problem(request):
         if NULL in name or any(NULL in value for value in values):
             return f"The query parameter '{name.replace(NULL, '')[:40]}'"
     if _null_in_body(request):
-        return "The request body"
+        return "The form" if (request.content_type or "").startswith("multipart/") else "The request body"
     return None
 
 
