@@ -214,6 +214,8 @@ except Exception as exc:
     raise ImproperlyConfigured(f"EMAIL_URL is not a valid e-mail URL: {exc}") from exc
 globals().update(_email)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Social Value Portal <no-reply@localhost>")
+# Where people write to the ICB's social value team (the contact page).
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", "socialvalue@cheshireandmerseyside.nhs.uk")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery: with no broker configured, tasks run eagerly in-process.

@@ -2,8 +2,10 @@
 
 from csp.constants import NONCE
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config.api import router
@@ -19,6 +21,21 @@ urlpatterns = [
     path("", include("charter.urls")),
     path("", include("toms.urls")),
     path("", include("commitments.urls")),
+    # About the service itself (footer links).
+    path("accessibility/", TemplateView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
+    path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path(
+        "cookies/",
+        TemplateView.as_view(
+            template_name="pages/cookies.html", extra_context={"idle_minutes": settings.SESSION_IDLE_MINUTES}
+        ),
+        name="cookies",
+    ),
+    path(
+        "contact/",
+        TemplateView.as_view(template_name="pages/contact.html", extra_context={"contact_email": settings.CONTACT_EMAIL}),
+        name="contact",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
