@@ -109,8 +109,10 @@ def _contract_rows(contract):
         m = r.measure
         pct = r.percent
         delivered = format_amount(m, r.delivered) + (" (latest quarter)" if r.is_level else "")
-        table.add(m.code, m.title, format_amount(m, r.committed) if r.committed is not None else "Not committed",
-                  (r.delivered, delivered), (pct, f"{pct}%" if pct is not None else "–"),
+        committed = format_amount(m, r.committed) if r.committed is not None else "Not committed"
+        if m.is_fte:
+            delivered, committed = delivered.replace(" FTE", " FTE-years"), committed.replace(" FTE", " FTE-years")
+        table.add(m.code, m.title, committed, (r.delivered, delivered), (pct, f"{pct}%" if pct is not None else "–"),
                   (r.social_value, tables.money(r.social_value)))
         total += r.social_value or 0
     return table, total

@@ -2,6 +2,8 @@
 tagged for screen readers, and their text read back."""
 
 import io
+import os
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -31,7 +33,10 @@ def build(client, user, django_capture_on_commit_callbacks, **params):
 
 
 def text_of(report):
-    reader = PdfReader(io.BytesIO(report.file.read()))
+    data = report.file.read()
+    if os.environ.get("REPORTING_SCREENSHOTS"):  # keep the PDF to look at
+        Path(os.environ["REPORTING_SCREENSHOTS"], f"{report.kind}.pdf").write_bytes(data)
+    reader = PdfReader(io.BytesIO(data))
     return reader, " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
@@ -67,6 +72,8 @@ def test_a_commissioner_builds_their_contracts_report_and_nobody_else_sees_it(
     report = build(client, commissioner, django_capture_on_commit_callbacks, kind="contract", subject=world.ka.pk)
     _, text = text_of(report)
     assert "Contract LCC-A" in text and "Commitments against delivery" in text
+    assert "0.5 FTE-years" in text.replace("FTE- years", "FTE-years")
+    assert "u002D" not in text  # the page footer carries the title as written
     client.force_login(outsider)
     assert client.get(reverse("reporting:report", args=[report.pk])).status_code == 404
     assert client.get(reverse("reporting:report-download", args=[report.pk])).status_code == 404
