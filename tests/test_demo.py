@@ -74,3 +74,15 @@ def test_the_demo_shows_the_portals_404_for_a_missing_object(client, demo_settin
 def test_the_demo_still_adds_a_missing_slash(client, demo_settings):
     response = client.get(reverse("charter:register").rstrip("/"))
     assert response.status_code == 301
+
+
+def test_the_readme_lists_every_demo_login_and_only_files_that_exist():
+    import json
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    users = json.loads((ROOT / "fixtures" / "demo.json").read_text())["users"]
+    listed = re.findall(r"^\| (\S+@\S+) \|", readme, flags=re.M)
+    assert sorted(listed) == sorted(u["email"] for u in users)
+    for name in re.findall(r"`?([A-Z]+\.md)`?", readme):
+        assert (ROOT / name).exists(), f"README mentions {name}, which is not in the repository"
