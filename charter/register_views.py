@@ -63,6 +63,17 @@ def register(request):
     return render(request, "charter/register.html", context)
 
 
+def verify_certificate(request):
+    """Anyone can check a certificate's reference: whose it is, and whether the signature is live."""
+    from charter.certificates import signature_for_reference
+
+    reference = request.GET.get("ref", "").strip()[:40]
+    signature = signature_for_reference(reference) if reference else None
+    return render(request, "charter/verify.html", {
+        "reference": reference, "signature": signature, "checked": bool(reference),
+    })
+
+
 def register_entry(request, slug):
     signature = public_entry(slug)
     history = (

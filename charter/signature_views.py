@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
@@ -79,9 +80,14 @@ def certificate(request, pk):
     live = organisation.signatures.filter(status=SignatureStatus.LIVE).select_related("version").first()
     if live is None:
         raise Http404("This organisation has no live signature, so there is no certificate.")
+    from charter.certificates import reference_for
+    from common.site import site_url
+
+    reference = reference_for(live)
+    verify_url = f"{site_url()}{reverse('charter:register-verify')}?ref={reference}"
     return pdf_response(
         "charter/certificate.html",
-        {"signature": live, "organisation": organisation},
+        {"signature": live, "organisation": organisation, "reference": reference, "verify_url": verify_url},
         f"social-value-charter-certificate-{slugify(organisation.name)}.pdf",
     )
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("signatures/<int:pk>/withdraw/", signature_views.withdraw, name="withdraw"),
     path("signatures/<int:pk>/resend/", signature_views.resend, name="resend"),
     # The Charter and signing it (public)
+    path("register/verify/", register_views.verify_certificate, name="register-verify"),
     path("charter/", register_views.charter, name="charter"),
     path("charter/versions/<int:number>/", register_views.charter, name="charter-version"),
     path("charter/sign/", signing_views.sign_start, name="sign-start"),
