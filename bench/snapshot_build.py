@@ -55,6 +55,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quarter", default="2025/26 Q4")
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--parts", default="snapshot,dashboard,pdf", help="which figures to print")
     args = parser.parse_args()
     configure_environment()
     import django
@@ -70,9 +71,13 @@ def main():
         cursor.execute("SELECT count(*) FROM commitments_returnline")
         all_lines = cursor.fetchone()[0]
     print(f"Database: {database_description(connection)}; {all_lines:,} return lines in all")
-    snapshot(quarter)
-    dashboard(quarter, args.requests)
-    pdfs(quarter)
+    parts = args.parts.split(",")
+    if "snapshot" in parts:
+        snapshot(quarter)
+    if "dashboard" in parts:
+        dashboard(quarter, args.requests)
+    if "pdf" in parts:
+        pdfs(quarter)
 
 
 def snapshot(quarter):

@@ -44,7 +44,7 @@ def bar_spec(rows, *, category, value, title, value_title, width=440, colour=BLU
         text=alt.Text(f"{value}:Q", format=fmt)
     )
     height = max(40, 26 * len(rows))
-    spec = (bars + labels).properties(width=width, height=height).to_dict()
+    spec = (bars + labels).properties(width=width, height=height).to_dict(validate=False)
     spec["config"] = CONFIG
     return spec
 
@@ -59,7 +59,7 @@ def trend_spec(rows, *, title, width=440):
     bars = base.mark_bar(width={"band": 0.7}).encode(
         color=alt.condition("datum.chosen", alt.value(DARK), alt.value(BLUE))
     )
-    spec = bars.properties(width=width, height=180).to_dict()
+    spec = bars.properties(width=width, height=180).to_dict(validate=False)
     spec["config"] = CONFIG
     return spec
 
@@ -88,11 +88,27 @@ def data_uri(svg):
 class Chart:
     """What a template needs: the image (as a data: URI), its title and its description."""
 
-    def __init__(self, spec, title, description):
+    def __init__(self, spec, title, description, svg=None):
         self.title = title
         self.description = description
-        self.svg = render_svg(spec, title=title, description=description)
+        self.svg = svg if svg is not None else render_svg(spec, title=title, description=description)
         self.src = data_uri(self.svg)
+
+
+def board_charts(board, width=440):
+    """The board's charts, cached by the snapshot's build and the filters: a page view does not
+    build specs again until the snapshot is rebuilt."""
+    if board.snapshot is None:
+        return {}
+    key = (
+        f"reporting:board-charts:{board.snapshot.pk}:{board.snapshot.built_at.timestamp()}:"
+        f"{board.filters.scope}:{width}"
+    )
+    cached = cache.get(key)
+    if cached is None:
+        cached = {name: (c.title, c.description, c.svg) for name, c in _board_charts(board, width).items()}
+        cache.set(key, cached, 60 * 60 * 24)
+    return {name: Chart(None, title, description, svg) for name, (title, description, svg) in cached.items()}
 
 
 def money_description(rows, category, value, lead):
@@ -100,10 +116,8 @@ def money_description(rows, category, value, lead):
     return f"{lead}. " + ("; ".join(parts) if parts else "No figures yet.")
 
 
-def board_charts(board, width=440):
+def _board_charts(board, width):
     """The dashboard's charts, the same for the page and the PDFs."""
-    if board.snapshot is None:
-        return {}
     charts = {}
     trend = [{"quarter": p["quarter"], "value": p["value"], "chosen": p["chosen"]} for p in board.trend]
     if trend:
