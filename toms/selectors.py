@@ -19,6 +19,21 @@ def framework_tree():
     )
 
 
+def search_measures(query):
+    """Active measures whose code, title or outcome matches, in code-number order."""
+    from toms.codes import natural_code_key
+
+    squashed = query.replace(" ", "")
+    matches = (
+        Measure.objects.active().with_structure()
+        .filter(
+            Q(code__iexact=squashed) | Q(code__istartswith=squashed) | Q(title__icontains=query)
+            | Q(outcome__name__icontains=query) | Q(unit__icontains=query)
+        )
+    )
+    return sorted(matches, key=lambda m: (m.code.upper() != squashed.upper(), natural_code_key(m.code)))
+
+
 def get_measure(code):
     try:
         return Measure.objects.with_structure().get(code__iexact=code)

@@ -9,12 +9,15 @@ from common.spreadsheets import SpreadsheetError, problem_count
 from toms.forms import SpreadsheetUploadForm
 from toms.models import Measure, Outcome, ProxyValue
 from toms.proxy_import import COLUMNS, ProxyImportError, import_proxy_values, proxy_value_template_rows
-from toms.selectors import framework_tree, get_measure
+from toms.selectors import framework_tree, get_measure, search_measures
 
 
 def framework(request):
     themes = framework_tree()
+    query = " ".join(request.GET.get("q", "").split())[:100]
     context = {
+        "query": query,
+        "results": search_measures(query) if query else None,
         "themes": themes,
         "measure_count": Measure.objects.active().count(),
         "outcome_count": Outcome.objects.count(),
