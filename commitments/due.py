@@ -78,16 +78,17 @@ def due_on_contracts(contracts, *, today=None, lookback_quarters=4):
     )
     if not contracts:
         return []
-    returns = {
-        (r.contract_id, r.year, r.quarter): r
-        for r in Return.objects.current().filter(contract__in=contracts, year__gte=first.year)
-    }
+    current = Return.objects.current().filter(contract__in=contracts, year__gte=first.year)
+    # Most returns are done (submitted or approved): only their keys are read, not whole rows.
+    done = set(current.filter(status__in=DONE).values_list("contract_id", "year", "quarter"))
+    returns = {(r.contract_id, r.year, r.quarter): r for r in current.exclude(status__in=DONE)}
     due = []
     for contract in contracts:
         quarter = max(first, Quarter.containing(contract.start_date))
         while quarter <= last_ended and quarter.start <= contract.end_date:
-            ret = returns.get((contract.pk, quarter.year, quarter.number))
-            if ret is None or ret.status not in DONE:
+            key = (contract.pk, quarter.year, quarter.number)
+            ret = returns.get(key)
+            if key not in done:
                 due.append(DueReturn(contract.supplier, contract, quarter, deadline_of(quarter), ret, today))
             quarter = quarter.next()
     return sorted(due, key=lambda d: (d.deadline, d.contract.reference))
