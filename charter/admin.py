@@ -7,7 +7,7 @@ from rest_framework.authtoken.models import TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 
 from charter import tokens
-from charter.models import CharterVersion, Membership, Organisation, Signature, User
+from charter.models import CharterVersion, Invitation, Membership, Organisation, Signature, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -175,3 +175,20 @@ class SignatureAdmin(SimpleHistoryAdmin):
             except SigningError as exc:
                 self.message_user(request, f"{signature.organisation}: {exc}", level="warning")
         self.message_user(request, f"{sent} confirmation e-mail(s) sent.")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(SimpleHistoryAdmin):
+    """Invitations are made, resent and cancelled on the organisation's People page, which sends
+    the e-mail; here they are read, with their history."""
+
+    list_display = ["email", "organisation", "role", "status", "sent_at", "invited_by"]
+    list_filter = ["status", "role"]
+    search_fields = ["email", "organisation__name"]
+    readonly_fields = [f.name for f in Invitation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -334,3 +334,11 @@ def test_the_sign_in_advice_is_now_true(client, organisation, owner):
     assert "ask its organisation admin to add you" in client.get(reverse("login")).content.decode()
     client.force_login(owner)
     assert client.get(reverse("charter:people-invite", args=[organisation.pk])).status_code == 200
+
+
+def test_invitations_are_read_in_the_admin_but_made_on_the_people_page(client, organisation, owner, pending):
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+    listing = client.get(reverse("admin:charter_invitation_changelist"))
+    assert listing.status_code == 200 and "waiting@example.org" in listing.content.decode()
+    assert client.get(reverse("admin:charter_invitation_add")).status_code == 403
