@@ -5,7 +5,7 @@ that names the field.
 """
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +26,7 @@ from commitments.models.returns import EDITABLE_RETURN_STATUSES
 from commitments.models.vcfse import AMOUNT_LIMIT
 from toms.models import Measure, ValueKind
 from toms.periods import financial_year_label, financial_year_of
+from toms.quantities import QuantityError, read_decimal
 
 VCFSE_CODES = ["NT14", "NT15", "NT16", "NT17"]
 # What the roadmap asks of each sector (section 8.1). VCFSE organisations choose which apply.
@@ -82,17 +83,21 @@ def measures_asked(organisation):
 
 
 def parse_amount(measure, raw, field):
-    """A baseline or target as a Decimal in the measure's unit, or CommitmentError naming ``field``."""
-    text = str(raw if raw is not None else "").strip().replace(",", "").replace("£", "")
+    """A baseline or target as a Decimal in the measure's unit, or CommitmentError naming ``field``.
+
+    Read by the same rules as every other figure in the portal (``toms.quantities.read_decimal``):
+    "0,5" is refused rather than read as 5, a £ sign only on a money measure.
+    """
     unit = "pounds" if measure.unit == "£" else measure.unit
-    if text == "":
+    if str(raw if raw is not None else "").strip() == "":
         raise CommitmentError(f"Enter the {measure.code} figure in {unit}.", field)
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise CommitmentError(f"Enter the {measure.code} figure as a number of {unit}, like 12500.", field) from None
-    if not value.is_finite():
-        raise CommitmentError(f"Enter the {measure.code} figure as a number of {unit}, like 12500.", field)
+        value = read_decimal(
+            raw, value_kind=measure.value_kind, unit=measure.unit,
+            what=f"enter the {measure.code} figure as a number of {unit}, like 12500",
+        )
+    except QuantityError as exc:
+        raise CommitmentError(f"{measure.code}: {exc}", field) from None
     if value < 0:
         raise CommitmentError(f"The {measure.code} figure cannot be negative; enter 0 or more.", field)
     if value >= AMOUNT_LIMIT:

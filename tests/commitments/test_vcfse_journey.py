@@ -148,7 +148,8 @@ def test_the_baseline_is_proposed_from_approved_returns_with_the_returns_used(cl
     [
         ("-5", "cannot be negative"),
         ("lots", "as a number"),
-        ("1e12", "too large"),
+        ("1e12", "not a number"),
+        ("0,5", "use a full stop for decimals"),
         ("100000000000", "too large"),
         ("10.123", "at most 2 decimal places"),
         ("", "Enter the baseline"),
