@@ -21,7 +21,13 @@ from charter import validators
 from charter.models import Organisation, Place
 from charter.models.people import normalise_name
 from commitments.models import Contract
-from commitments.services.contracts import ContractError, can_commission_for, record_contract, set_commitment
+from commitments.services.contracts import (
+    ContractError,
+    can_commission_for,
+    record_contract,
+    set_commitment,
+    supplier_change_refusal,
+)
 from common.spreadsheets import RowError, escape_cell, finish_problems, problem_count, read_table, unescape_cell
 from toms.codes import CodeError, parse_measure_code
 from toms.models import Measure, ValueKind
@@ -368,15 +374,10 @@ def _check_models(contracts, errors):
         current = existing.get(key)
         contract.existing = current
         fields = {k: v for k, v in contract.fields.items() if k != "commissioner"}
-        if current is not None and "supplier" in fields and current.supplier_id != fields["supplier"].pk:
-            errors.append(
-                RowError(
-                    contract.first_row,
-                    "supplier",
-                    f"Contract {current.reference} is recorded with the supplier {current.supplier.name}; "
-                    "the supplier of a recorded contract cannot be changed by import.",
-                )
-            )
+        refusal = supplier_change_refusal(current, fields.get("supplier")) if current is not None else None
+        if refusal:
+            # The one rule and message of the form and the API: a contract with returns keeps its supplier.
+            errors.append(RowError(contract.first_row, "supplier", refusal))
             continue
         instance = Contract(pk=current.pk if current else None, commissioner=contract.fields["commissioner"], **fields)
         if current is not None:

@@ -14,7 +14,7 @@ from charter.models import Kind, Role, Sector
 from commitments.models import Commitment, Contract
 from commitments.spreadsheets.contracts import COLUMNS, ContractImportError, import_contracts
 from common.spreadsheets import SpreadsheetError
-from tests.factories import ContractFactory, MembershipFactory, OrganisationFactory
+from tests.factories import ContractFactory, DraftReturnFactory, MembershipFactory, OrganisationFactory
 from toms.models import Measure
 
 pytestmark = pytest.mark.django_db
@@ -195,12 +195,26 @@ def test_every_bad_row_is_reported_and_nothing_changes(framework, buyer, company
     assert not Contract.objects.exists() and not Commitment.objects.exists()
 
 
-def test_the_supplier_of_a_recorded_contract_is_not_changed_by_import(framework, buyer, council, company, charity):
-    ContractFactory(commissioner=council, reference="WC-001", supplier=charity)
+def test_the_supplier_of_a_contract_with_returns_is_not_changed_by_import(framework, buyer, council, company, charity):
+    """The import keeps the one rule of the form and the API, with the same message."""
+    from commitments.services.contracts import supplier_kept_message
+
+    contract = ContractFactory(commissioner=council, reference="WC-001", supplier=charity)
+    DraftReturnFactory(contract=contract)
     with pytest.raises(ContractImportError) as caught:
         import_contracts(buyer, xlsx([row()]))
     [error] = caught.value.errors
-    assert (error.row, error.column) == (2, "supplier") and "cannot be changed" in error.message
+    assert (error.row, error.column) == (2, "supplier")
+    assert error.message == supplier_kept_message(contract) and "keeps its supplier" in error.message
+    contract.refresh_from_db()
+    assert contract.supplier == charity
+
+
+def test_a_contract_without_returns_can_change_supplier_by_import(framework, buyer, council, company, charity):
+    contract = ContractFactory(commissioner=council, reference="WC-001", supplier=charity)
+    import_contracts(buyer, xlsx([row()]))
+    contract.refresh_from_db()
+    assert contract.supplier == company
 
 
 def test_an_ambiguous_name_asks_for_an_identifier(framework, buyer, company):
