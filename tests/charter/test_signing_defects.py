@@ -116,7 +116,7 @@ def test_the_signatory_sets_their_password_when_confirming_with_the_rules_told_f
     signatory = Client()
     page = signatory.get(link)
     assert page.status_code == 200 and 'type="password"' in page.text
-    assert "At least 8 characters" in page.text.split('type="password"')[0]  # the hint comes first
+    assert "Use at least 8 characters" in page.text.split('type="password"')[0]  # the hint comes first
 
     refused = signatory.post(link, {"account-password1": "short", "account-password2": "short"})
     assert refused.status_code == 200 and "This password is too short" in refused.text
