@@ -136,8 +136,11 @@ def test_a_return_is_submitted_sent_back_resubmitted_and_approved(page, browser,
     # Progress on the contract counts the approved figures, as a chart and a table.
     commissioner.get_by_role("link", name="Progress on contract LCC-2025-014").click()
     expect(commissioner.locator("img.contract-progress__chart")).to_have_attribute("alt", re.compile("Bar chart"))
-    loaded_ok = commissioner.locator("img.contract-progress__chart").evaluate("img => img.complete && img.naturalWidth")
-    assert loaded_ok > 0
+    # The chart is a separate request: wait until the image has loaded (a broken one never does).
+    commissioner.wait_for_function(
+        "() => { const i = document.querySelector('img.contract-progress__chart');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
     expect(commissioner.locator(".contract-progress__table")).to_contain_text("2.5 FTE")
 
     # Let the pages finish loading before the live server stops.
