@@ -91,12 +91,6 @@ def test_a_new_organisation_signs_the_charter(page, live_server, charter_v1, eag
     page.get_by_label("In your own words").fill("We fix bikes for people <b>getting back</b> into work.")
     page.get_by_role("button", name="Continue").click()
 
-    # Step: the organisation admin account, for the signatory.
-    expect(page.get_by_role("heading", level=1)).to_have_text("Create the organisation admin account")
-    page.get_by_label("Create a password").fill(PASSWORD)
-    page.get_by_label("Type the password again").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-
     # Check your answers, then sign.
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers before signing")
     main = page.locator("main")
@@ -115,6 +109,9 @@ def test_a_new_organisation_signs_the_charter(page, live_server, charter_v1, eag
     page.goto(live_server.url + path)
     expect(page.get_by_role("heading", level=1)).to_have_text("Confirm the signature")
     assert Signature.objects.get().status == "pending"
+    # The signatory, not the person who filled in the form, chooses the account's password.
+    page.get_by_label("Create a password").fill(PASSWORD)
+    page.get_by_label("Type the password again").fill(PASSWORD)
     page.get_by_role("button", name="Confirm the signature").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Signature confirmed")
     expect(main).to_contain_text(f"{ORG_NAME} has signed the Social Value Charter")
