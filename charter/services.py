@@ -6,7 +6,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from charter.emails import domain_of, work_email_problem
+from charter.emails import NHS_SHARED_DOMAINS, domain_of, work_email_problem
 from charter.models import (
     CharterVersion,
     Membership,
@@ -116,6 +116,10 @@ def start_signing(*, user, organisation=None, new_organisation=None, signatory_n
 
     signed_in = user.is_authenticated
     is_admin = signed_in and _active_members(organisation).filter(user=user, role=Role.ADMIN).exists()
+    if not is_admin and domain_of(signatory_email) in NHS_SHARED_DOMAINS:
+        # Shared NHS mail is a real work address for every NHS body, so it cannot show that the
+        # claimant speaks for this one: the ICB accepts the claim.
+        problem = problem or f"{domain_of(signatory_email)} is shared by every NHS organisation; the ICB checks claims made from it."
     try:
         with transaction.atomic():
             signature = Signature.objects.create(
@@ -148,10 +152,11 @@ def _register_organisation(data, signatory_email):
         )
     organisation = Organisation(**data)
     if not organisation.email_domain:
-        from charter.emails import WEBMAIL_DOMAINS
+        from charter.emails import NHS_SHARED_DOMAINS, WEBMAIL_DOMAINS
 
         domain = domain_of(signatory_email)
-        organisation.email_domain = "" if domain in WEBMAIL_DOMAINS else domain
+        # A personal or shared NHS mailbox is nobody's own domain.
+        organisation.email_domain = "" if domain in WEBMAIL_DOMAINS | NHS_SHARED_DOMAINS else domain
     organisation.full_clean()
     try:
         with transaction.atomic():

@@ -234,3 +234,19 @@ def test_an_organisation_with_people_but_no_admin_cannot_be_claimed(client, coun
     response = client.post(reverse("charter:sign-choose"), {"organisation": council.pk}, follow=True)
     assert "only its organisation admins" in response.text
     assert not Signature.objects.exists()
+
+
+def test_a_shared_nhs_address_cannot_make_itself_admin_of_a_new_trust(client, on_commit, icb_admin):
+    """nhs.net is a real work address for every NHS body, so it proves nobody speaks for this one."""
+    new_trust = {**NEW_ORG, "name": "Wirral Example Community NHS Trust", "sector": "public", "kind": "nhs_trust",
+                 "size": "large", "website": ""}
+    sign(client, on_commit, email="someone@nhs.net", new_org=new_trust)
+    follow_link(client, "someone@nhs.net")
+    organisation = Organisation.objects.get(name=new_trust["name"])
+    assert organisation.email_domain == ""  # a shared domain is not recorded as the trust's own
+    assert not Membership.objects.filter(organisation=organisation).exists()
+    assert Signature.objects.get(organisation=organisation).status == "awaiting_check"
+
+    accept(icb_admin, Signature.objects.get(organisation=organisation))
+
+    assert Membership.objects.get(organisation=organisation).user.email == "someone@nhs.net"
