@@ -22,6 +22,7 @@ def navigation(request):
             items.append(("To review", reverse("commitments:review-list"), waiting))
         items.append(("Contracts", reverse("commitments:contract-list")))
         if user.is_icb:
+            items.append(("Dashboard", reverse("reporting:dashboard")))
             items.append(("Organisations", reverse("reporting:directory")))
             items.append(("Signatures", reverse("charter:signatures")))
             items.append(("Partner VCFSE", reverse("commitments:vcfse-system")))

@@ -149,3 +149,14 @@ def test_non_icb_people_cannot_build_system_reports(client, world, owner):
     client.force_login(other)
     response = client.get(reverse("reporting:report-new"), {"kind": "contract", "subject": world.ka.pk})
     assert response.status_code == 404
+
+
+def test_the_icb_navigation_leads_to_the_dashboard(client, icb_analyst, commissioner):
+    from django.urls import reverse as url_for
+
+    client.force_login(icb_analyst)
+    nav = client.get(url_for("reporting:dashboard")).context["service_navigation"]
+    assert [item["label"] for item in nav if item["active"]] == ["Dashboard"]
+    client.force_login(commissioner)
+    nav = client.get(url_for("home")).context["service_navigation"]
+    assert "Dashboard" not in [item["label"] for item in nav]
