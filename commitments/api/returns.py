@@ -333,15 +333,7 @@ class ReturnViewSet(FilterErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMod
     )
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
-        ret = self.get_object()
-        data, problem = self._input()
-        if problem:
-            return problem
-        try:
-            done = rs.approve(ret, request.user, data["comment"])
-        except rs.ReturnError as exc:
-            return self._refused(exc, ret, permitted=rs.can_review(request.user, ret))
-        return self._represent(done)
+        return self._review(request, rs.approve)
 
     @extend_schema(
         summary="Send a submitted return back for changes",
@@ -352,12 +344,16 @@ class ReturnViewSet(FilterErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMod
     )
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request, pk=None):
+        return self._review(request, rs.request_changes)
+
+    def _review(self, request, decide):
+        """Approve or send back: the same input, refusals and answer for both decisions."""
         ret = self.get_object()
         data, problem = self._input()
         if problem:
             return problem
         try:
-            done = rs.request_changes(ret, request.user, data["comment"])
+            done = decide(ret, request.user, data["comment"])
         except rs.ReturnError as exc:
             return self._refused(exc, ret, permitted=rs.can_review(request.user, ret))
         return self._represent(done)
