@@ -171,7 +171,9 @@ def test_a_contract_return_is_overdue_only_past_its_deadline_while_not_sent(q, t
     sent = status in (ReturnStatus.SUBMITTED, ReturnStatus.APPROVED, ReturnStatus.SUPERSEDED)
     assert is_overdue(ret, today) == (not sent and today > deadline_of(q))
     # An organisation-wide return has no deadline.
-    assert not is_overdue(Return(contract_id=None, organisation_id=1, year=q.year, quarter=q.number, status=status), today)
+    assert not is_overdue(
+        Return(contract_id=None, organisation_id=1, year=q.year, quarter=q.number, status=status), today
+    )
 
 
 @given(quarters, days)
