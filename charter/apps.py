@@ -17,3 +17,7 @@ class CharterConfig(AppConfig):
 
         # A new session starts as just used, so the first page after signing in need not write it.
         user_logged_in.connect(seen_at_sign_in, dispatch_uid="charter.seen_at_sign_in")
+
+        from charter import audit
+
+        audit.connect()  # the audit log: sign-ins, people and access, API tokens, the Django admin
