@@ -1,13 +1,16 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from rest_framework.authtoken.admin import TokenAdmin as BaseTokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 
-from charter import tokens
-from charter.models import CharterVersion, Invitation, Membership, Organisation, Signature, User
+from charter import audit, tokens
+from charter.models import AuditEvent, AuditKind, CharterVersion, Invitation, Membership, Organisation, Signature, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -192,3 +195,49 @@ class InvitationAdmin(SimpleHistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only (ICB admins also read it, with filters and CSV, at /icb/audit/)."""
+
+    list_display = ["at", "kind", "actor_email", "target", "organisation", "ip_address", "detail"]
+    list_filter = ["kind", "at"]
+    search_fields = ["actor_email", "target", "organisation__name", "detail"]
+    date_hierarchy = "at"
+    list_select_related = ["organisation"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_module_permission(self, request):
+        return _icb_admin(request) or request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return _icb_admin(request) or request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.action(permissions=["delete"], description=django_delete_selected.short_description)
+def delete_selected(modeladmin, request, queryset):
+    """Django's "delete selected" action, with each object in the audit log: Django logs a bulk
+    deletion with bulk_create, which sends no signal (a single one is logged by LogEntry.save)."""
+    confirmed = bool(request.POST.get("post"))
+    doomed = [str(obj) for obj in queryset] if confirmed else []
+    with transaction.atomic():
+        response = django_delete_selected(modeladmin, request, queryset)
+        if confirmed and response is None and len(doomed) > 1:
+            content_type = ContentType.objects.get_for_model(queryset.model, for_concrete_model=False)
+            for text in doomed:
+                audit.record(AuditKind.ADMIN_CHANGE, request=request, target=audit.admin_target(content_type, text),
+                             detail='Deleted (with others, by the "delete selected" action)')
+    return response
+
+
+admin.site.add_action(delete_selected, "delete_selected")

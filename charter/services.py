@@ -6,8 +6,10 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from charter import audit
 from charter.emails import NHS_SHARED_DOMAINS, domain_of, work_email_problem
 from charter.models import (
+    AuditKind,
     CharterVersion,
     Membership,
     Organisation,
@@ -336,6 +338,10 @@ def withdraw_signature(signature, by, reason):
     signature.withdrawn_by = by
     signature.ended_at = timezone.now()
     signature.save(update_fields=["status", "withdrawal_reason", "withdrawn_by", "ended_at", "updated_at"])
+    audit.record(
+        AuditKind.SIGNATURE_WITHDRAWN, actor=by, organisation=signature.organisation,
+        target=f"{signature.organisation.name}: version {signature.version.number}", detail=reason,
+    )
     return signature
 
 

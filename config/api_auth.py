@@ -9,12 +9,14 @@ it as ``Authorization: Token <key>``.
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from charter import tokens
+from charter import audit, tokens
+from charter.models import AuditKind
 from common.api import ErrorSerializer, ValidationErrorSerializer, invalid_request
 
 
@@ -70,5 +72,7 @@ class TokenViewSet(viewsets.ViewSet):
             if settings.AXES_ENABLED and not AxesProxyHandler.is_allowed(request, {"username": email}):
                 return Response({"detail": LOCKED}, status=status.HTTP_429_TOO_MANY_REQUESTS)
             return Response({"detail": WRONG, "errors": []}, status=status.HTTP_400_BAD_REQUEST)
-        token = tokens.issue(user)
+        with transaction.atomic():  # the token and its line in the audit log, or neither
+            token = tokens.issue(user)
+            audit.record(AuditKind.SIGN_IN, actor=user, request=request, target=audit.where(request))
         return Response({"token": token.key, "expires": tokens.expires_at(token)})

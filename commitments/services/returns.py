@@ -9,7 +9,8 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES
+from charter import audit
+from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES, AuditKind
 from commitments.models import Return, ReturnLine, ReturnStatus
 from commitments.models.returns import EDITABLE_RETURN_STATUSES, OPEN_RETURN_STATUSES
 from commitments.signals import return_approved
@@ -97,6 +98,13 @@ def can_review(user, ret):
 
 def _lock(ret):
     return Return.objects.select_for_update(of=("self",)).select_related("contract", "organisation").get(pk=ret.pk)
+
+
+def _audit(kind, ret, user):
+    """The review in the audit log, in the review's own transaction (rolled back with it)."""
+    amendment = f", amending return {ret.amendment_of_id}" if ret.amendment_of_id else ""
+    audit.record(kind, actor=user, organisation=ret.organisation, target=f"{ret} (return {ret.pk}{amendment})",
+                 detail=ret.review_comment)
 
 
 def _notify(kind, ret):
@@ -447,6 +455,7 @@ def approve(ret, user, comment=""):
     ret.review_comment = (comment or "").strip()
     ret.revision += 1
     ret.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_comment", "revision", "updated_at"])
+    _audit(AuditKind.RETURN_APPROVED, ret, user)
     _notify("approved", ret)
     # Reporting refreshes the quarter's snapshot once the approval is committed.
     year, quarter, pk = ret.year, ret.quarter, ret.pk
@@ -475,6 +484,7 @@ def request_changes(ret, user, comment):
     ret.review_comment = comment
     ret.revision += 1
     ret.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_comment", "revision", "updated_at"])
+    _audit(AuditKind.CHANGES_REQUESTED, ret, user)
     _notify("changes_requested", ret)
     return ret
 
