@@ -1,6 +1,6 @@
 from django.urls import path
 
-from charter import people_views, register_views, signature_views, signing_views, views
+from charter import audit_views, people_views, register_views, signature_views, signing_views, views
 
 app_name = "charter"
 
@@ -55,4 +55,7 @@ urlpatterns = [
     path("icb/signatures/<int:pk>/moderate/", signature_views.moderate, name="moderate"),
     path("icb/signatures/<int:pk>/accept-email/", signature_views.accept_email, name="accept-email"),
     path("icb/signatures/<int:pk>/resend/", signature_views.icb_resend, name="icb-resend"),
+    # The audit log (ICB admins)
+    path("icb/audit/", audit_views.audit_log, name="audit-log"),
+    path("icb/audit/export.csv", audit_views.audit_log_csv, name="audit-log-csv"),
 ]

@@ -28,6 +28,7 @@ def navigation(request):
             items.append(("Partner VCFSE", reverse("commitments:vcfse-system")))
         if user.is_icb_admin:
             items.append(("Proxy values", reverse("toms:proxy-value-import")))
+            items.append(("Audit log", reverse("charter:audit-log")))
         if user.is_staff:
             items.append(("Admin", reverse("admin:index")))
     path = request.path

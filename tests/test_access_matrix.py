@@ -118,6 +118,8 @@ PAGES = {
     "charter:moderate": ICB_POST_ONLY,
     "charter:accept-email": ICB_POST_ONLY,
     "charter:icb-resend": ICB_POST_ONLY,
+    "charter:audit-log": ICB_ADMIN,
+    "charter:audit-log-csv": ICB_ADMIN,
     "toms:framework": ALL_OK,
     "toms:measure-detail": ALL_OK,
     "toms:proxy-value-import": ICB_ADMIN,
