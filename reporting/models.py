@@ -72,15 +72,18 @@ class Snapshot(models.Model):
 class SnapshotMeasure(models.Model):
     """One measure's figures in one scope, combined as the measure says: ``quantity`` is the sum
     (summed measures), ``yes_count`` of ``reporters`` said yes (yes/no), ``median`` with ``low``
-    and ``high`` across ``reporters`` organisations (shares)."""
+    and ``high`` across ``reporters`` organisations (shares). The figures that do not apply to a
+    measure's combination are left blank (null), so that nobody reads a sum of percentages."""
 
     snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="measures")
     scope = models.CharField(max_length=60)
     measure = models.ForeignKey("toms.Measure", on_delete=models.PROTECT, related_name="+")
     lines = models.PositiveIntegerField()
     reporters = models.PositiveIntegerField(help_text="Organisations that reported the measure.")
-    quantity = models.DecimalField(max_digits=20, decimal_places=4)
-    yes_count = models.PositiveIntegerField(default=0)
+    quantity = models.DecimalField(
+        max_digits=20, decimal_places=4, null=True, help_text="Summed measures only: a share or a yes/no is never summed."
+    )
+    yes_count = models.PositiveIntegerField(null=True, help_text="Yes/no measures only.")
     median = models.DecimalField(max_digits=20, decimal_places=4, null=True)
     low = models.DecimalField(max_digits=20, decimal_places=4, null=True)
     high = models.DecimalField(max_digits=20, decimal_places=4, null=True)
@@ -92,11 +95,8 @@ class SnapshotMeasure(models.Model):
 
     class Meta:
         constraints = [
+            # Its index also serves the dashboard, which reads one scope of one snapshot.
             models.UniqueConstraint(fields=["snapshot", "scope", "measure"], name="snapshot_measure_once"),
-        ]
-        indexes = [
-            # The dashboard reads one scope of one snapshot.
-            models.Index(fields=["snapshot", "scope"], name="snapshot_measure_scope_idx"),
         ]
 
     def __str__(self):

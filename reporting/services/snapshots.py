@@ -42,12 +42,6 @@ SCOPE_PARTS = (
 )
 
 
-def scope_expressions():
-    for choice in itertools.product((0, 1), repeat=3):
-        parts = [SCOPE_PARTS[i][choice[i]] for i in range(3)]
-        yield " || '|' || ".join(parts)
-
-
 def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -77,12 +71,25 @@ def _tables():
 
 
 def _stage(cursor, t, quarter):
+    # Places and sectors are codes: compared byte by byte ("C"), every sort and hash on them is
+    # several times cheaper than under the database's language collation.
+    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
     cursor.execute(
         f"""
         CREATE TEMPORARY TABLE {STAGE} AS
+        SELECT lines.*,
+               -- Each organisation counts once per measure as a reporter (and as a yes, when any of
+               -- its lines says yes) across commissioners, and once within each commissioner: the
+               -- flags let every scope count organisations with plain sums, in one pass.
+               CASE WHEN ROW_NUMBER() OVER by_org = 1 THEN 1 ELSE 0 END AS first_org,
+               CASE WHEN ROW_NUMBER() OVER by_comm = 1 THEN 1 ELSE 0 END AS first_comm,
+               MAX(CASE WHEN q >= 1 THEN 1 ELSE 0 END) OVER by_org AS yes_org,
+               MAX(CASE WHEN q >= 1 THEN 1 ELSE 0 END) OVER by_comm AS yes_comm
+        FROM (
         SELECT l.id AS line_id, l.measure_id, r.id AS return_id, r.organisation_id AS org, r.contract_id,
-               o.place, o.sector, COALESCE(c.commissioner_id, 0) AS comm, m.combination AS comb,
+               o.place{collate} AS place, o.sector{collate} AS sector, COALESCE(c.commissioner_id, 0) AS comm,
+               m.combination AS comb,
                l.quantity AS q,
                ROUND(l.quantity * pv.value, 2) AS gross,
                ROUND(l.quantity * pv.value * (100 - a.deadweight) * (100 - a.attribution) / 10000, 2) AS adjusted
@@ -94,6 +101,11 @@ def _stage(cursor, t, quarter):
         LEFT JOIN {t["pv"]} pv ON pv.measure_id = l.measure_id AND pv.financial_year = r.year
         LEFT JOIN {t["adj"]} a ON a.measure_id = l.measure_id AND a.financial_year = r.year
         WHERE r.status = 'approved' AND r.year = %s AND r.quarter = %s
+        ) lines
+        WINDOW by_org AS (PARTITION BY org, measure_id ORDER BY comm
+                          ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING),
+               by_comm AS (PARTITION BY org, measure_id, comm ORDER BY line_id
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
         """,  # noqa: S608 - table names and scope expressions are this module's constants
         [quarter.year, quarter.number],
     )
@@ -105,7 +117,8 @@ def _stage(cursor, t, quarter):
     cursor.execute(
         f"""
         CREATE TEMPORARY TABLE {DUE} AS
-        SELECT c.id AS contract_id, c.supplier_id, c.commissioner_id AS comm, s.place, s.sector, c.value,
+        SELECT c.id AS contract_id, c.supplier_id, c.commissioner_id AS comm, s.place{collate} AS place,
+               s.sector{collate} AS sector, c.value,
                (SELECT MIN(r.submitted_at) FROM {t["ret"]} r
                  WHERE r.contract_id = c.id AND r.organisation_id = c.supplier_id AND r.year = %s AND r.quarter = %s
                    AND r.status IN ('submitted', 'approved', 'superseded')) AS first_submitted
@@ -117,76 +130,141 @@ def _stage(cursor, t, quarter):
     return due_by
 
 
-ORG_ALL = "reporting_stage_org_all"  # per organisation and measure, all commissioners together
-ORG_COMM = "reporting_stage_org_comm"  # per organisation, measure and commissioner
-CELLS = "reporting_stage_cells"  # per place, sector and commissioner
+SHARE_LINES = "reporting_stage_share_lines"  # the share measures' lines
+SHARES = "reporting_stage_shares"  # the share measures' median and range in every scope
+
+# The eight scopes: every combination of place, sector and commissioner, each either named or all.
+DIMENSIONS = ("place", "sector", "comm")
+SCOPES = tuple(itertools.product((False, True), repeat=3))
 
 
-def _stage_rollups(cursor):
-    """Aggregate the staged lines once to the finest grain each figure needs, so that every scope
-    is a small roll-up: figures per organisation and measure (for reporters, medians and yes
-    counts), and per place, sector and commissioner (returns and contracts belong to exactly one
-    commissioner, so their counts add up across cells)."""
-    for table in (ORG_ALL, ORG_COMM, CELLS):
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-    per_org = """
-        SELECT place, sector, {comm} AS comm, measure_id, org, MAX(comb) AS comb,
-               AVG(q) AS v, MAX(q) AS mx, COUNT(*) AS n, SUM(q) AS qsum, SUM(gross) AS gross,
-               SUM(adjusted) AS adjusted, SUM(CASE WHEN gross IS NULL THEN 1 ELSE 0 END) AS unvalued
-        FROM {stage} GROUP BY place, sector, {comm_group} measure_id, org
-    """
-    cursor.execute(f"CREATE TEMPORARY TABLE {ORG_COMM} AS "
-                   + per_org.format(comm="comm", comm_group="comm,", stage=STAGE))
-    cursor.execute(f"CREATE TEMPORARY TABLE {ORG_ALL} AS "
-                   + per_org.format(comm="0", comm_group="", stage=STAGE))
-    cursor.execute(
-        f"""
-        CREATE TEMPORARY TABLE {CELLS} AS
-        SELECT place, sector, comm, COUNT(DISTINCT return_id) AS returns, COUNT(DISTINCT contract_id) AS contracts,
-               SUM(gross) AS gross, SUM(COALESCE(adjusted, gross)) AS adjusted,
-               SUM(CASE WHEN contract_id IS NOT NULL THEN gross END) AS contract_gross
-        FROM {STAGE} GROUP BY place, sector, comm
-        """  # noqa: S608 - table names are this module's constants
-    )
+def _scope_text(named):
+    """The scope column for one combination: 'liverpool|*|12', '*|*|*' …"""
+    parts = [SCOPE_PARTS[i][0 if named[i] else 1] for i in range(3)]
+    return " || '|' || ".join(parts)
 
 
-def _source(scope):
-    """Figures for a scope that names a commissioner come from the per-commissioner table."""
-    return ORG_ALL if scope.endswith("'*'") else ORG_COMM
+def _grouped(select, source, *, by=(), across=None):
+    """``SELECT {scope}, {select} FROM source GROUP BY …`` for the eight scopes at once.
 
+    PostgreSQL aggregates every scope in one pass over ``source`` with ``GROUPING SETS`` (the
+    scope text is rebuilt from the grouped columns, which are never null in the staged rows);
+    SQLite, which has no grouping sets, gets the same rows from eight ``GROUP BY`` queries.
 
-def _insert_measures(cursor, t, snapshot_id, scope):
-    source = _source(scope)
-    cursor.execute(
-        f"""
-        WITH ranked AS (
-            SELECT {scope} AS scope, measure_id, v,
-                   ROW_NUMBER() OVER (PARTITION BY {scope}, measure_id ORDER BY v) AS rn,
-                   COUNT(*) OVER (PARTITION BY {scope}, measure_id) AS k
-            FROM {source} WHERE comb = 'share'
-        ),
-        med AS (
-            SELECT scope, measure_id, AVG(v) AS median FROM ranked
-            WHERE 2 * rn >= k AND 2 * rn <= k + 2 GROUP BY scope, measure_id
-        ),
-        tot AS (
-            SELECT {scope} AS scope, measure_id, SUM(n) AS lines, COUNT(*) AS reporters, SUM(qsum) AS quantity,
-                   SUM(CASE WHEN mx >= 1 THEN 1 ELSE 0 END) AS yes_count, MIN(v) AS low, MAX(v) AS high,
-                   SUM(gross) AS gross, SUM(adjusted) AS adjusted, SUM(unvalued) AS unvalued
-            FROM {source} GROUP BY 1, measure_id
+    ``across`` names placeholders in ``select`` with two expressions each: the first for scopes
+    across commissioners, the second for scopes of one commissioner."""
+    extra = [*by]
+    across = across or {}
+    if connection.vendor == "postgresql":
+        sets = ", ".join(
+            "(" + ", ".join([d for d, on in zip(DIMENSIONS, named, strict=True) if on] + extra) + ")"
+            for named in SCOPES
         )
+        scope = " || '|' || ".join(
+            f"COALESCE(CAST({d} AS VARCHAR(40)), '*')" for d in DIMENSIONS
+        )
+        select = select.format(**{
+            name: f"CASE WHEN GROUPING(comm) = 1 THEN {every} ELSE {one} END" for name, (every, one) in across.items()
+        })
+        return f"SELECT {scope} AS scope, {select} FROM {source} GROUP BY GROUPING SETS ({sets})"  # noqa: S608
+    queries = []
+    for named in SCOPES:
+        columns = [d for d, on in zip(DIMENSIONS, named, strict=True) if on] + extra
+        group = f"GROUP BY {', '.join(columns)}" if columns else ""
+        chosen = select.format(**{name: pair[1 if named[2] else 0] for name, pair in across.items()})
+        queries.append(f"SELECT {_scope_text(named)} AS scope, {chosen} FROM {source} {group}")  # noqa: S608
+    return " UNION ALL ".join(queries)
+
+
+def _insert_measures(cursor, t, snapshot_id):
+    """Every measure in every scope, from the staged lines in one pass, combined as the measure
+    says: a quantity only for summed measures, how many organisations said yes only for yes/no
+    measures (an organisation says yes when any of its lines does), and for shares (never summed)
+    the median and range of one value per reporting organisation."""
+    _stage_shares(cursor)
+    cursor.execute(
+        f"""
         INSERT INTO {t["sm"]} (snapshot_id, scope, measure_id, lines, reporters, quantity, yes_count,
                                median, low, high, value_gross, value_adjusted, unvalued_lines)
-        SELECT %s, tot.scope, tot.measure_id, tot.lines, tot.reporters, tot.quantity, tot.yes_count,
-               med.median, tot.low, tot.high, tot.gross, tot.adjusted, tot.unvalued
-        FROM tot LEFT JOIN med ON med.scope = tot.scope AND med.measure_id = tot.measure_id
+        SELECT %s, figures.scope, figures.measure_id, lines, reporters, quantity, yes_count,
+               shares.median, shares.low, shares.high, gross, adjusted, unvalued
+        FROM ({_grouped(
+            "measure_id, COUNT(*) AS lines, {reporters} AS reporters, "
+            "CASE WHEN MAX(comb) = 'summed' THEN SUM(q) END AS quantity, "
+            "CASE WHEN MAX(comb) = 'yes_no' THEN {yes} END AS yes_count, "
+            "SUM(gross) AS gross, SUM(adjusted) AS adjusted, "
+            "SUM(CASE WHEN gross IS NULL THEN 1 ELSE 0 END) AS unvalued",
+            STAGE, by=["measure_id"],
+            across={"reporters": ("SUM(first_org)", "SUM(first_comm)"),
+                    "yes": ("SUM(first_org * yes_org)", "SUM(first_comm * yes_comm)")},
+        )}) figures
+        LEFT JOIN {SHARES} shares ON shares.scope = figures.scope AND shares.measure_id = figures.measure_id
         """,  # noqa: S608 - table names and scope expressions are this module's constants
         [snapshot_id],
     )
 
 
-def _insert_groups(cursor, t, snapshot_id, scope, due_by):
-    orgs = _source(scope)
+def _stage_shares(cursor):
+    """Median, lowest and highest of the share measures in every scope, across organisations: each
+    organisation counts once with the average of its lines (within the commissioner, in a
+    commissioner's scope)."""
+    for table in (SHARE_LINES, SHARES):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {SHARE_LINES} AS SELECT place, sector, comm, measure_id, org, q "  # noqa: S608
+        f"FROM {STAGE} WHERE comb = 'share'"
+    )
+    if connection.vendor == "postgresql":
+        # One row per organisation, measure and commissioner with its average there (v_comm) and
+        # across its commissioners (v_all, on the first row only); exact medians from two
+        # percentile_disc (the lower and upper middle values, averaged), every scope in one pass.
+        source = f"""(
+            SELECT place, sector, comm, measure_id, org, AVG(q) AS v_comm,
+                   SUM(SUM(q)) OVER (PARTITION BY org, measure_id) / SUM(COUNT(*)) OVER (PARTITION BY org, measure_id)
+                       AS v_all,
+                   ROW_NUMBER() OVER (PARTITION BY org, measure_id ORDER BY comm) AS nth
+            FROM {SHARE_LINES} GROUP BY place, sector, comm, measure_id, org
+        ) per_org"""  # noqa: S608 - this module's constants
+
+        def median(v, only=""):
+            return (f"(percentile_disc(0.5) WITHIN GROUP (ORDER BY {v}) {only} "
+                    f"- percentile_disc(0.5) WITHIN GROUP (ORDER BY -{v}) {only}) / 2")
+
+        first = "FILTER (WHERE nth = 1)"
+        figures = _grouped(
+            "measure_id, {median} AS median, {low} AS low, {high} AS high", source, by=["measure_id"],
+            across={"median": (median("v_all", first), median("v_comm")),
+                    "low": (f"MIN(v_all) {first}", "MIN(v_comm)"),
+                    "high": (f"MAX(v_all) {first}", "MAX(v_comm)")},
+        )
+        cursor.execute(f"CREATE TEMPORARY TABLE {SHARES} AS {figures}")
+        return
+    # SQLite: the scopes' organisations ranked together with window functions.
+    per_org = " UNION ALL ".join(
+        f"SELECT {_scope_text(named)} AS scope, measure_id, org, AVG(q) AS v FROM {SHARE_LINES} GROUP BY "  # noqa: S608
+        + ", ".join([d for d, on in zip(DIMENSIONS, named, strict=True) if on] + ["measure_id", "org"])
+        for named in SCOPES
+    )
+    cursor.execute(
+        f"""
+        CREATE TEMPORARY TABLE {SHARES} AS
+        WITH per_org AS ({per_org}),
+        ranked AS (
+            SELECT scope, measure_id, v,
+                   ROW_NUMBER() OVER (PARTITION BY scope, measure_id ORDER BY v) AS rn,
+                   COUNT(*) OVER (PARTITION BY scope, measure_id) AS k
+            FROM per_org
+        )
+        SELECT scope, measure_id, AVG(CASE WHEN 2 * rn >= k AND 2 * rn <= k + 2 THEN v END) AS median,
+               MIN(v) AS low, MAX(v) AS high
+        FROM ranked GROUP BY scope, measure_id
+        """  # noqa: S608 - table names and scope expressions are this module's constants
+    )
+
+
+def _insert_groups(cursor, t, snapshot_id, due_by):
+    """Each scope's totals: returns, organisations and contracts reporting, £, and the reporting
+    rate from the contracts that owed a return."""
     cursor.execute(
         f"""
         INSERT INTO {t["sg"]} (snapshot_id, scope, returns, organisations, contracts, value_gross,
@@ -195,23 +273,26 @@ def _insert_groups(cursor, t, snapshot_id, scope, due_by):
         SELECT %s, scope, SUM(returns), SUM(organisations), SUM(contracts), SUM(gross), SUM(adjusted),
                SUM(contract_gross), SUM(expected), SUM(received), SUM(on_time), SUM(live_value)
         FROM (
-            SELECT {scope} AS scope, SUM(returns) AS returns, 0 AS organisations, SUM(contracts) AS contracts,
-                   SUM(gross) AS gross, SUM(adjusted) AS adjusted, SUM(contract_gross) AS contract_gross,
-                   0 AS expected, 0 AS received, 0 AS on_time, CAST(NULL AS NUMERIC) AS live_value
-            FROM {CELLS} GROUP BY 1
+            {_grouped(
+                "COUNT(*) AS returns, COUNT(DISTINCT org) AS organisations, COUNT(DISTINCT contract_id) AS contracts, "
+                "SUM(gross) AS gross, SUM(adjusted) AS adjusted, "
+                "SUM(CASE WHEN contract_id IS NOT NULL THEN gross END) AS contract_gross, "
+                "0 AS expected, 0 AS received, 0 AS on_time, CAST(NULL AS NUMERIC) AS live_value",
+                f"(SELECT return_id, MAX(place) AS place, MAX(sector) AS sector, MAX(comm) AS comm, MAX(org) AS org, "
+                f"MAX(contract_id) AS contract_id, SUM(gross) AS gross, SUM(COALESCE(adjusted, gross)) AS adjusted "
+                f"FROM {STAGE} GROUP BY return_id) per_return",
+            )}
             UNION ALL
-            SELECT scope, 0, COUNT(*), 0, CAST(NULL AS NUMERIC), CAST(NULL AS NUMERIC), CAST(NULL AS NUMERIC), 0, 0, 0,
-                   CAST(NULL AS NUMERIC)
-            FROM (SELECT DISTINCT {scope} AS scope, org FROM {orgs}) reporting_organisations GROUP BY scope
-            UNION ALL
-            SELECT {scope} AS scope, 0, 0, 0, CAST(NULL AS NUMERIC), CAST(NULL AS NUMERIC), CAST(NULL AS NUMERIC),
-                   COUNT(*), SUM(CASE WHEN first_submitted IS NOT NULL THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN first_submitted < %s THEN 1 ELSE 0 END), SUM(value)
-            FROM {DUE} GROUP BY 1
+            {_grouped(
+                "0, 0, 0, CAST(NULL AS NUMERIC), CAST(NULL AS NUMERIC), CAST(NULL AS NUMERIC), COUNT(*), "
+                "SUM(CASE WHEN first_submitted IS NOT NULL THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN first_submitted < %s THEN 1 ELSE 0 END), SUM(value)",
+                DUE,
+            )}
         ) parts
         GROUP BY scope
         """,  # noqa: S608 - table names and scope expressions are this module's constants
-        [snapshot_id, due_by],
+        [snapshot_id, *([due_by] * (1 if connection.vendor == "postgresql" else len(SCOPES)))],
     )
 
 
@@ -278,9 +359,17 @@ def _insert_vcfse(cursor, t, snapshot_id, year):
         )
 
 
-def _totals(cursor):
+def _totals(cursor, t, snapshot_id):
+    """Returns, organisations, contracts and lines in all, read from the all-scope figures."""
+    everything = "'*|*|*'"
     cursor.execute(
-        f"SELECT COUNT(DISTINCT return_id), COUNT(DISTINCT org), COUNT(DISTINCT contract_id), COUNT(*) FROM {STAGE}"  # noqa: S608
+        f"""
+        SELECT (SELECT COALESCE(SUM(returns), 0) FROM {t["sg"]} WHERE snapshot_id = %s AND scope = {everything}),
+               (SELECT COALESCE(SUM(organisations), 0) FROM {t["sg"]} WHERE snapshot_id = %s AND scope = {everything}),
+               (SELECT COALESCE(SUM(contracts), 0) FROM {t["sg"]} WHERE snapshot_id = %s AND scope = {everything}),
+               (SELECT COALESCE(SUM(lines), 0) FROM {t["sm"]} WHERE snapshot_id = %s AND scope = {everything})
+        """,  # noqa: S608 - table names are this module's constants
+        [snapshot_id] * 4,
     )
     return cursor.fetchone()
 
@@ -304,14 +393,12 @@ def build_snapshot(quarter, *, after_figures=None):
                 # Room to aggregate in memory (hash) rather than sort on disk; this transaction only.
                 cursor.execute("SET LOCAL work_mem = '256MB'")
             due_by = _stage(cursor, t, quarter)
-            _stage_rollups(cursor)
-            for scope in scope_expressions():
-                _insert_measures(cursor, t, snapshot.pk, scope)
-                _insert_groups(cursor, t, snapshot.pk, scope, due_by)
+            _insert_measures(cursor, t, snapshot.pk)
+            _insert_groups(cursor, t, snapshot.pk, due_by)
             _insert_contracts_and_missing(cursor, t, snapshot.pk)
             _insert_vcfse(cursor, t, snapshot.pk, quarter.year)
-            returns, organisations, contracts, lines = _totals(cursor)
-            for table in (STAGE, DUE, ORG_ALL, ORG_COMM, CELLS):
+            returns, organisations, contracts, lines = _totals(cursor, t, snapshot.pk)
+            for table in (STAGE, DUE, SHARE_LINES, SHARES):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
         if after_figures:
             after_figures(snapshot)
