@@ -177,27 +177,35 @@ def _grouped(select, source, *, by=(), across=None):
 
 
 def _insert_measures(cursor, t, snapshot_id):
-    """Every measure in every scope, from the staged lines in one pass, combined as the measure
+    """Every measure in every scope, from the staged lines in one statement, combined as the measure
     says: a quantity only for summed measures, how many organisations said yes only for yes/no
     measures (an organisation says yes when any of its lines does), and for shares (never summed)
     the median and range of one value per reporting organisation."""
     _stage_shares(cursor)
+    # Every figure is a sum (organisations too, through the flags staged with the lines), so the
+    # lines are first summed to the finest scope, and the eight scopes roll up those few rows.
+    cells = f"""(
+        SELECT place, sector, comm, measure_id, MAX(comb) AS comb, COUNT(*) AS n, SUM(q) AS q,
+               SUM(first_org) AS reporters_org, SUM(first_comm) AS reporters_comm,
+               SUM(first_org * yes_org) AS yes_org, SUM(first_comm * yes_comm) AS yes_comm,
+               SUM(gross) AS gross, SUM(adjusted) AS adjusted, SUM(CASE WHEN gross IS NULL THEN 1 ELSE 0 END) AS unvalued
+        FROM {STAGE} GROUP BY place, sector, comm, measure_id
+    ) cells"""  # noqa: S608 - this module's constants
+    figures = _grouped(
+        "measure_id, SUM(n) AS lines, {reporters} AS reporters, "
+        "CASE WHEN MAX(comb) = 'summed' THEN SUM(q) END AS quantity, "
+        "CASE WHEN MAX(comb) = 'yes_no' THEN {yes} END AS yes_count, "
+        "SUM(gross) AS gross, SUM(adjusted) AS adjusted, SUM(unvalued) AS unvalued",
+        cells, by=["measure_id"],
+        across={"reporters": ("SUM(reporters_org)", "SUM(reporters_comm)"), "yes": ("SUM(yes_org)", "SUM(yes_comm)")},
+    )
     cursor.execute(
         f"""
         INSERT INTO {t["sm"]} (snapshot_id, scope, measure_id, lines, reporters, quantity, yes_count,
                                median, low, high, value_gross, value_adjusted, unvalued_lines)
         SELECT %s, figures.scope, figures.measure_id, lines, reporters, quantity, yes_count,
                shares.median, shares.low, shares.high, gross, adjusted, unvalued
-        FROM ({_grouped(
-            "measure_id, COUNT(*) AS lines, {reporters} AS reporters, "
-            "CASE WHEN MAX(comb) = 'summed' THEN SUM(q) END AS quantity, "
-            "CASE WHEN MAX(comb) = 'yes_no' THEN {yes} END AS yes_count, "
-            "SUM(gross) AS gross, SUM(adjusted) AS adjusted, "
-            "SUM(CASE WHEN gross IS NULL THEN 1 ELSE 0 END) AS unvalued",
-            STAGE, by=["measure_id"],
-            across={"reporters": ("SUM(first_org)", "SUM(first_comm)"),
-                    "yes": ("SUM(first_org * yes_org)", "SUM(first_comm * yes_comm)")},
-        )}) figures
+        FROM ({figures}) figures
         LEFT JOIN {SHARES} shares ON shares.scope = figures.scope AND shares.measure_id = figures.measure_id
         """,  # noqa: S608 - table names and scope expressions are this module's constants
         [snapshot_id],
