@@ -50,7 +50,7 @@ def test_an_analyst_filters_by_place_and_downloads_the_system_pdf(page, live_ser
     expect(page.get_by_role("heading", level=1)).to_contain_text("2025/26 Q1")
     expect(page.locator(".reporting-headlines")).to_contain_text("£2,050")
     shot(page, "dashboard")
-    page.get_by_label("Place").select_option("liverpool")
+    page.get_by_label("Place", exact=True).select_option("liverpool")
     page.get_by_role("button", name="Show figures").click()
     expect(page).to_have_url(re.compile(r"place=liverpool"))
     expect(page.locator("#table-measures")).to_contain_text("0.5 FTE-years")
