@@ -11,6 +11,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from config.api import router
 from reporting.views import home as home_views
 
+# An unknown address under /api/ answers in JSON, as the API does; elsewhere the portal's 404 page.
+handler404 = "config.errors.page_not_found"
+
 admin.site.site_header = "Social Value Portal administration"
 admin.site.site_title = "Social Value Portal admin"
 
