@@ -8,6 +8,7 @@ refusals are ``{"detail"}``.
 import logging
 
 from django.db import DataError
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -186,3 +187,66 @@ def exception_handler(exc, context):
         message = str(getattr(exc, "detail", "")) or "The request is not valid."
         errors = [_line_error(None, None, "request", message)]
     return error_response(status.HTTP_400_BAD_REQUEST, message, errors)
+
+
+# --- refusals every operation shares, documented on each (a drf-spectacular postprocessing hook) ---
+
+_DETAIL_ONLY = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+SHARED_REFUSALS = {
+    "path": ("404", "There is no such object, or it is not one you can see."),
+    "page": ("404", "There is no such page of results (pages start at 1)."),
+    "query": ("400", "A query parameter is not valid (each error names it)."),
+    "body": ("415", "The request body is not JSON (send Content-Type: application/json)."),
+}
+
+
+def document_shared_refusals(result, generator, request, public):
+    """Document on every operation the refusals made for all of them alike: 404 for an id or a
+    page that is not there, 400 for a query parameter that is not valid (a filter's value, a null
+    character), 415 for a body that is not JSON. Responses a view documents itself are kept."""
+    schemas = result["components"]["schemas"]
+    error = {"$ref": "#/components/schemas/Error"} if "Error" in schemas else _DETAIL_ONLY
+    invalid = {"$ref": "#/components/schemas/ValidationError"} if "ValidationError" in schemas else error
+    for item in result["paths"].values():
+        for method, operation in item.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            parameters = operation.get("parameters", [])
+            reasons = []
+            if any(p.get("in") == "path" for p in parameters):
+                reasons.append("path")
+            if any(p.get("in") == "query" and p.get("name") == "page" for p in parameters):
+                reasons.append("page")
+            if any(p.get("in") == "query" for p in parameters):
+                reasons.append("query")
+            if "requestBody" in operation:
+                reasons.append("body")
+            for reason in reasons:
+                code, description = SHARED_REFUSALS[reason]
+                body = invalid if code == "400" else error
+                operation["responses"].setdefault(
+                    code, {"description": description, "content": {"application/json": {"schema": body}}}
+                )
+    return result
+
+
+class DecimalStringSchema(OpenApiSerializerFieldExtension):
+    """A decimal sent as a string, as DRF reads it. drf-spectacular's pattern
+    (``^-?\\d{0,12}(?:\\.\\d{0,2})?$``) also matches "", "-" and ".", which DRF refuses ("A valid
+    number is required."), and offers a minus sign where the field's least value is 0."""
+
+    target_class = "rest_framework.fields.DecimalField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        field = self.target
+        if schema.get("format") == "decimal" and "pattern" in schema and field.max_whole_digits:
+            sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+            whole, places = field.max_whole_digits, field.decimal_places
+            schema["pattern"] = rf"^{sign}(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+        return schema

@@ -253,17 +253,25 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The API reads JSON only (what its schema documents): a form or multipart body cannot carry its nested lines.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # Every 400 (a body that is not JSON included) in the documented {"detail", "errors"} shape.
     "EXCEPTION_HANDLER": "common.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cheshire and Merseyside Social Value Portal API",
-    "DESCRIPTION": "Read the TOM framework and the public register; report quarterly returns.",
+    "DESCRIPTION": "Read the TOM framework and the public register; report quarterly returns. Request bodies "
+    "are JSON. Text may not contain the null character (U+0000): a request with one anywhere is refused with 400.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request bodies have their own components, so a text field that may not be blank says so (minLength 1)
+    # without claiming that of the same field in answers.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Refusals every operation shares (404 for an id or page not there, 400 for a query, 415) documented on each.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "common.api.document_shared_refusals"],
 }
 
 # --- Forms follow the GOV.UK Design System.

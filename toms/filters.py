@@ -76,7 +76,7 @@ class IdField(forms.CharField):
         return int(text)
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.Filter):
     """Rows whose id (or foreign key) is the one given; 400 for anything but an id."""
 

@@ -543,8 +543,8 @@ def test_the_schema_documents_the_returns_api(client):
     assert set(paths["/api/v1/returns/"]["post"]["responses"]) >= {"200", "201", "400", "403"}
     assert "/api/v1/token/" in paths
     components = schema["components"]["schemas"]
-    assert set(components["ReturnLines"]["required"]) == {"lines", "revision"}  # for PATCH too
-    assert "PatchedReturnLines" not in components
+    assert set(components["ReturnLinesRequest"]["required"]) == {"lines", "revision"}  # for PATCH too
+    assert "PatchedReturnLinesRequest" not in components
     assert set(components["LineError"]["properties"]) == {"line", "measure", "field", "message"}
     assert "tokenAuth" in schema["components"]["securitySchemes"]
 
