@@ -373,6 +373,7 @@ class ReturnLineRecipientsViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
     serializer_class = RecipientSerializer
     http_method_names = ["get", "put", "head", "options"]
+    pagination_class = None  # a line's recipients come whole, as a list (and the schema says so)
 
     def get_queryset(self):
         from commitments.models import Return
