@@ -218,6 +218,12 @@ def main():
             ("register JSON export", anonymous, "/register/export.json"),
             ("signing search (20 signed)", anonymous, "/charter/sign/?q=Bench+Organisation+00"),
             ("returns, ICB", signed_in, "/returns/"),
+            ("due returns, ICB", signed_in, "/returns/due/"),
+            ("overdue returns, last page", signed_in, "/returns/due/?overdue=1&page=last"),
+            ("review queue, ICB admin", signed_in, "/returns/review/"),
+            ("home, ICB admin", signed_in, "/"),
+            ("organisation directory", signed_in, "/icb/organisations/"),
+            ("directory, overdue filter", signed_in, "/icb/organisations/?reporting=overdue"),
         ]
         print(f"\n{'page':<28} {'status':>6} {'size':>10} {'queries':>8} {'median':>10} {'p95':>10} {'peak mem':>10}")
         for label, client, url in pages:

@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 
 from commitments.models import Return, ReturnStatus
 from toms.periods import Quarter
@@ -68,27 +69,129 @@ def due_on_contracts(contracts, *, today=None, lookback_quarters=4):
     """As returns_due, for any set of contracts: a commissioner's, or every contract for the ICB."""
     today = today or dt.date.today()
     last_ended = Quarter.containing(today).previous()
-    first = last_ended
+    quarters = [last_ended]
     for _ in range(lookback_quarters - 1):
-        first = first.previous()
-    contracts = list(
-        contracts.filter(start_date__lte=last_ended.end, end_date__gte=first.start).select_related(
-            "supplier", "commissioner"
+        quarters.insert(0, quarters[0].previous())
+    return DueReturns(contracts, quarters, today)
+
+
+class DueReturns:
+    """The returns owed on a set of contracts for some quarters and not yet submitted (or sent
+    back), in deadline order then by contract reference: one query per quarter for a count, a page
+    or the suppliers, never a loop over every contract in Python.
+
+    It behaves as a read-only sequence of ``DueReturn`` (``len``, slices, iteration), so
+    ``Paginator`` pages it in SQL; ``overdue()`` and ``not_overdue()`` narrow it by deadline.
+    """
+
+    def __init__(self, contracts, quarters, today):
+        self.contracts, self.quarters, self.today = contracts, list(quarters), today
+        self._counts = None
+
+    def _owing_filter(self, quarter):
+        """Live in ``quarter``, with no current return done for it."""
+        done = Return.objects.current().filter(
+            contract=OuterRef("pk"), year=quarter.year, quarter=quarter.number, status__in=DONE
         )
-    )
-    if not contracts:
-        return []
-    current = Return.objects.current().filter(contract__in=contracts, year__gte=first.year)
-    # Most returns are done (submitted or approved): only their keys are read, not whole rows.
-    done = set(current.filter(status__in=DONE).values_list("contract_id", "year", "quarter"))
-    returns = {(r.contract_id, r.year, r.quarter): r for r in current.exclude(status__in=DONE)}
-    due = []
-    for contract in contracts:
-        quarter = max(first, Quarter.containing(contract.start_date))
-        while quarter <= last_ended and quarter.start <= contract.end_date:
-            key = (contract.pk, quarter.year, quarter.number)
-            ret = returns.get(key)
-            if key not in done:
-                due.append(DueReturn(contract.supplier, contract, quarter, deadline_of(quarter), ret, today))
-            quarter = quarter.next()
-    return sorted(due, key=lambda d: (d.deadline, d.contract.reference))
+        return Q(start_date__lte=quarter.end, end_date__gte=quarter.start) & ~Exists(done)
+
+    def _owing(self, quarter):
+        """The contracts that owe ``quarter``'s return."""
+        return self.contracts.filter(self._owing_filter(quarter))
+
+    def _narrowed(self, keep):
+        """The quarters ``keep`` accepts (given whether they are overdue), their counts taken from
+        this set's single count query."""
+        chosen = [(q, n) for q, n in zip(self.quarters, self.counts(), strict=True) if keep(deadline_of(q) < self.today)]
+        narrowed = DueReturns(self.contracts, [q for q, _ in chosen], self.today)
+        narrowed._counts = [n for _, n in chosen]
+        return narrowed
+
+    def overdue(self):
+        return self._narrowed(lambda late: late)
+
+    def not_overdue(self):
+        return self._narrowed(lambda late: not late)
+
+    def counts(self):
+        """How many are owed for each quarter, in one query."""
+        if self._counts is None:
+            row = self.contracts.order_by().aggregate(**{
+                f"q{i}": Count("pk", filter=self._owing_filter(q)) for i, q in enumerate(self.quarters)
+            }) if self.quarters else {}
+            self._counts = [row[f"q{i}"] for i in range(len(self.quarters))]
+        return self._counts
+
+    def count(self):
+        return sum(self.counts())
+
+    def __len__(self):
+        return self.count()
+
+    def __bool__(self):
+        return self.count() > 0
+
+    def __iter__(self):
+        """Every one, in two queries: the contracts owing any of the quarters (flagged by quarter),
+        then the returns in progress."""
+        if not self.quarters:
+            return iter([])
+        flags = {
+            f"owes_{i}": ExpressionWrapper(self._owing_filter(q), output_field=BooleanField())
+            for i, q in enumerate(self.quarters)
+        }
+        live = Q(pk__in=[])
+        for q in self.quarters:
+            live |= Q(start_date__lte=q.end, end_date__gte=q.start)
+        contracts = list(
+            self.contracts.filter(live).annotate(**flags).select_related("supplier", "commissioner").order_by("reference", "pk")
+        )
+        chosen = [
+            (q, [c for c in contracts if getattr(c, f"owes_{i}")]) for i, q in enumerate(self.quarters)
+        ]
+        return iter(self._with_returns(chosen))
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            items = self[index : index + 1]
+            if not items:
+                raise IndexError(index)
+            return items[0]
+        start, stop, step = index.indices(self.count())
+        if step != 1:
+            raise ValueError("DueReturns slices have no step")
+        chosen, offset = [], 0
+        for quarter, n in zip(self.quarters, self.counts(), strict=True):
+            if stop <= offset:
+                break
+            if start < offset + n:
+                first, last = max(start - offset, 0), min(stop - offset, n)
+                contracts = self._owing(quarter).select_related("supplier", "commissioner").order_by("reference", "pk")
+                chosen.append((quarter, list(contracts[first:last])))
+            offset += n
+        return self._with_returns(chosen)
+
+    def _with_returns(self, chosen):
+        """``DueReturn`` rows for the chosen (quarter, contracts), each with its return in progress
+        (if any), read in one query."""
+        wanted = Q(pk__in=[])
+        for quarter, contracts in chosen:
+            wanted |= Q(contract__in=contracts, year=quarter.year, quarter=quarter.number)
+        in_progress = {
+            (r.contract_id, r.year, r.quarter): r
+            for r in Return.objects.current().filter(wanted).exclude(status__in=DONE)
+        } if any(contracts for _, contracts in chosen) else {}
+        return [
+            DueReturn(c.supplier, c, quarter, deadline_of(quarter),
+                      in_progress.get((c.pk, quarter.year, quarter.number)), self.today)
+            for quarter, contracts in chosen for c in contracts
+        ]
+
+    def suppliers(self):
+        """(supplier id, name, how many owed) for every supplier owing one, most owed first, in one query."""
+        if not self.quarters:
+            return []
+        owed = {f"q{i}": Count("pk", filter=self._owing_filter(q)) for i, q in enumerate(self.quarters)}
+        rows = self.contracts.order_by().values("supplier_id", "supplier__name").annotate(**owed)
+        totals = [(row["supplier_id"], row["supplier__name"], sum(row[k] for k in owed)) for row in rows]
+        return sorted((t for t in totals if t[2]), key=lambda t: (-t[2], t[1], t[0]))

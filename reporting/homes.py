@@ -95,7 +95,7 @@ def reporter_section(memberships, today):
     if not organisations:
         return None
     due = returns_due(organisations, today=today)
-    overdue = [d for d in due if d.overdue]
+    overdue, coming = due.overdue(), due.not_overdue()
     counts = Return.objects.filter(organisation__in=organisations).aggregate(
         drafts=Count("pk", filter=Q(status=ReturnStatus.DRAFT)),
         changes=Count("pk", filter=Q(status=ReturnStatus.CHANGES_REQUESTED)),
@@ -108,10 +108,10 @@ def reporter_section(memberships, today):
     ) if counts["changes"] else []
     return {
         "organisations": organisations,
-        "due": [d for d in due if not d.overdue][:SHOWN],
-        "due_count": len(due) - len(overdue),
+        "due": coming[:SHOWN],
+        "due_count": coming.count(),
         "overdue": overdue[:SHOWN],
-        "overdue_count": len(overdue),
+        "overdue_count": overdue.count(),
         "changes": changes,
         "changes_count": counts["changes"],
         "drafts_count": counts["drafts"],
@@ -133,16 +133,15 @@ def commissioner_section(user, memberships, today):
     queue = queues.review_queue(user)
     waiting = list(queue.select_related("organisation", "contract")[: SHOWN + 1])
     waiting_count = len(waiting) if len(waiting) <= SHOWN else queue.count()
-    followed = due_on_contracts(contracts, today=today)
-    overdue = [d for d in followed if d.overdue]
+    overdue = due_on_contracts(contracts, today=today).overdue()
     ending = contracts.filter(end_date__gte=today, end_date__lte=today + dt.timedelta(days=ENDING_SOON_DAYS))
     ending_list = list(ending.select_related("supplier").order_by("end_date")[: SHOWN + 1])
     return {
         "waiting": waiting[:SHOWN],
         "waiting_count": waiting_count,
         "overdue": overdue[:SHOWN],
-        "overdue_count": len(overdue),
-        "chase": sorted({d.organisation.name for d in overdue}),
+        "overdue_count": overdue.count(),
+        "chase": sorted(name for _, name, _ in overdue.suppliers()),
         "ending": ending_list[:SHOWN],
         "ending_count": len(ending_list) if len(ending_list) <= SHOWN else ending.count(),
         "ending_days": ENDING_SOON_DAYS,
@@ -180,18 +179,15 @@ def icb_section(user, today):
         claims=Count("pk", filter=Q(claims_organisation=True)),
     )
     followed = due_on_contracts(Contract.objects.all(), today=today)
-    overdue = [d for d in followed if d.overdue]
-    by_supplier = {}
-    for d in overdue:
-        by_supplier[d.organisation.name] = by_supplier.get(d.organisation.name, 0) + 1
+    overdue = followed.overdue()
     return {
         "snapshot": latest_snapshot(),
         "dashboard_url": url_or_none("reporting:dashboard"),
         "awaiting_check": open_signatures["awaiting_check"],
         "claims": open_signatures["claims"],
-        "overdue_count": len(overdue),
-        "due_count": len(followed) - len(overdue),
-        "most_overdue": sorted(by_supplier.items(), key=lambda kv: (-kv[1], kv[0]))[:SHOWN],
+        "overdue_count": overdue.count(),
+        "due_count": followed.not_overdue().count(),
+        "most_overdue": [(name, n) for _, name, n in overdue.suppliers()[:SHOWN]],
         "org_wide_waiting": queues.review_queue(user).filter(contract__isnull=True).count() if user.is_icb_admin else 0,
     }
 

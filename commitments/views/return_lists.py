@@ -65,9 +65,9 @@ def return_list(request):
     user = request.user
     today = dt.date.today()
     organisations, scope_kind, contracts, is_reviewer = _roles(user)
-    due = returns_due(organisations, today=today) if organisations else []
-    followed = due_on_contracts(contracts, today=today) if contracts is not None else []
-    followed_overdue = [d for d in followed if d.overdue]
+    due = list(returns_due(organisations, today=today)) if organisations else []
+    followed = due_on_contracts(contracts, today=today) if contracts is not None else None
+    followed_overdue = followed.overdue() if followed is not None else None
 
     queue = queues.review_queue(user) if is_reviewer else Return.objects.none()
     queue_count = queue.count() if is_reviewer else 0
@@ -94,9 +94,9 @@ def return_list(request):
         "due": due,
         "overdue_count": sum(1 for d in due if d.overdue),
         "scope_kind": scope_kind,
-        "followed_count": len(followed),
-        "followed_overdue_count": len(followed_overdue),
-        "followed_overdue": followed_overdue[:10],
+        "followed_count": followed.count() if followed is not None else 0,
+        "followed_overdue_count": followed_overdue.count() if followed is not None else 0,
+        "followed_overdue": followed_overdue[:10] if followed is not None else [],
         "is_reviewer": is_reviewer,
         "queue": list(queue.select_related("organisation", "contract")[:5]) if queue_count else [],
         "queue_count": queue_count,
@@ -127,9 +127,10 @@ def due_list(request):
     else:
         items = due_on_contracts(contracts, today=today)
     only_overdue = request.GET.get("overdue") == "1"
-    overdue_count = sum(1 for d in items if d.overdue)
+    overdue = items.overdue() if items else []
+    overdue_count = len(overdue)
     if only_overdue:
-        items = [d for d in items if d.overdue]
+        items = overdue
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,

@@ -29,7 +29,7 @@ SUBMITTED = [ReturnStatus.SUBMITTED, ReturnStatus.APPROVED, ReturnStatus.SUPERSE
 
 
 def _overdue_supplier_ids(today):
-    return {d.organisation.pk for d in due_on_contracts(Contract.objects.all(), today=today) if d.overdue}
+    return {pk for pk, _, _ in due_on_contracts(Contract.objects.all(), today=today).overdue().suppliers()}
 
 
 def directory_rows(params, today):
@@ -125,7 +125,7 @@ def organisation(request, pk):
     status_counts = dict(
         Return.objects.filter(organisation=org).order_by().values_list("status").annotate(n=Count("pk"))
     )
-    overdue = [d for d in due_on_contracts(Contract.objects.filter(supplier=org), today=today) if d.overdue]
+    overdue = list(due_on_contracts(Contract.objects.filter(supplier=org), today=today).overdue())
     context = {
         "organisation": org,
         "members": list(org.memberships.select_related("user").order_by("role", "user__full_name")),
