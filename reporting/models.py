@@ -8,8 +8,11 @@ Figures are kept per *scope*: the text ``place|sector|commissioner``, each part 
 filters is built, so a filtered dashboard reads exact figures, medians included.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from toms.periods import Quarter
 
@@ -228,12 +231,30 @@ class SnapshotBuild(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    # A build takes seconds; one still queued or running after this long has lost its worker
+    # (killed or restarted), and its transaction was rolled back with the previous figures kept.
+    STALLED_AFTER = dt.timedelta(minutes=15)
+
     def __str__(self):
-        return f"Build of {self.period}: {self.get_status_display()}"
+        return f"Build of {self.period}: {self.status_label}"
 
     @property
     def period(self):
         return Quarter(self.year, self.quarter)
+
+    @property
+    def stalled(self):
+        return self.status in {BuildStatus.QUEUED, BuildStatus.RUNNING} and (
+            timezone.now() - self.created_at > self.STALLED_AFTER
+        )
+
+    @property
+    def finished(self):
+        return self.status in {BuildStatus.DONE, BuildStatus.FAILED} or self.stalled
+
+    @property
+    def status_label(self):
+        return "Stopped without finishing" if self.stalled else self.get_status_display()
 
 
 class ReportKind(models.TextChoices):

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from charter.access import icb_admin_required
 from reporting.forms import RebuildForm
-from reporting.models import BuildStatus, Snapshot, SnapshotBuild
+from reporting.models import Snapshot, SnapshotBuild
 from reporting.tasks import request_rebuild
 from toms.periods import Quarter
 
@@ -31,8 +31,7 @@ def snapshot_list(request):
 def build_status(request, pk):
     build = get_object_or_404(SnapshotBuild, pk=pk)
     snapshot = Snapshot.objects.for_quarter(build.period).first()
-    finished = build.status in {BuildStatus.DONE, BuildStatus.FAILED}
-    return render(request, "reporting/build.html", {"build": build, "snapshot": snapshot, "finished": finished})
+    return render(request, "reporting/build.html", {"build": build, "snapshot": snapshot, "finished": build.finished})
 
 
 @icb_admin_required

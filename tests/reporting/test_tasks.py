@@ -81,3 +81,21 @@ def test_a_failed_rebuild_says_so_and_keeps_the_figures(world, icb_admin):
     build.refresh_from_db()
     assert build.status == BuildStatus.FAILED and "disk full" in build.message
     assert nt1(Snapshot.objects.get(year=2025, quarter=1)) == Decimal("0.75")
+
+
+def test_a_build_whose_worker_died_says_so_and_stops_polling(client, world, icb_admin):
+    """A build left 'running' by a killed worker is not shown as in progress for ever."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    fresh = SnapshotBuild.objects.create(year=2025, quarter=1, requested_by=icb_admin, status=BuildStatus.RUNNING)
+    dead = SnapshotBuild.objects.create(year=2025, quarter=1, requested_by=icb_admin, status=BuildStatus.RUNNING)
+    SnapshotBuild.objects.filter(pk=dead.pk).update(created_at=timezone.now() - SnapshotBuild.STALLED_AFTER * 2)
+    client.force_login(icb_admin)
+    body = client.get(reverse("reporting:build", args=[fresh.pk])).content.decode()
+    assert "data-poll-url" in body and "Stopped without finishing" not in body
+    body = client.get(reverse("reporting:build", args=[dead.pk])).content.decode()
+    assert "Stopped without finishing" in body and "The previous figures were kept" in body
+    assert "data-poll-url" not in body
+    listing = client.get(reverse("reporting:snapshots")).content.decode()
+    assert "Stopped without finishing" in listing
