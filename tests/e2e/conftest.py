@@ -5,6 +5,9 @@ import shutil
 
 import pytest
 
+# The demo world, for the tests that walk every role's pages (accessibility, keyboard).
+from tests.e2e.demo_world import demo  # noqa: F401
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the tests
 # themselves are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

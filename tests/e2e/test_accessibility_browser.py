@@ -5,50 +5,14 @@ One demo world (``seed_demo``: returns in every state, snapshots, Partner VCFSE 
 invitations), then one browser context per role visiting that role's pages. Each page is a
 subtest, so one run reports every failing page with axe's rule, impact, help and elements."""
 
-import io
-import json
-
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.management import call_command
-from django.test import Client
 from playwright.sync_api import expect
 
 from tests.e2e.axe import assert_no_serious_axe_violations, describe, serious_axe_violations
+from tests.e2e.demo_world import OTHER_SUPPLIER, PEOPLE, SUPPLIER, VCFSE, sign_in_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PEOPLE = {
-    "reporter": "reporter@merseyfacilities.example",
-    "other_reporter": "reporter@deevalley.example",
-    "org_admin": "admin@merseyfacilities.example",
-    "viewer": "viewer@merseyfacilities.example",
-    "vcfse": "manager@wirralpantry.example",
-    "commissioner": "commissioner@liverpool.example",
-    "other_commissioner": "commissioner@wuth.example",
-    "icb_analyst": "icb.analyst@cheshireandmerseyside.example",
-    "icb_admin": "icb.admin@cheshireandmerseyside.example",
-}
-SUPPLIER = "Mersey Facilities Services Ltd (demo)"
-OTHER_SUPPLIER = "Dee Valley Construction Ltd (demo)"
-VCFSE = "Wirral Community Pantry (demo)"
-
-
-@pytest.fixture
-def demo(live_server, settings, tmp_path):
-    """The demo world, plus a snapshot build and two PDF reports so their pages can be seen."""
-    from django.utils import timezone
-
-    from charter.models import CharterVersion
-
-    settings.MEDIA_ROOT = tmp_path
-    # Transactional tests empty the database afterwards, so the data migration's version 1 may be gone.
-    data = json.loads((settings.BASE_DIR / "fixtures" / "charter_v1.json").read_text(encoding="utf-8"))
-    number = data.pop("number")
-    CharterVersion.objects.get_or_create(number=number, defaults={**data, "published_at": timezone.now()})
-    call_command("seed_demo", quiet_logins=True, stdout=io.StringIO())
-    return live_server
 
 
 def objects():
@@ -294,18 +258,6 @@ ERROR_STATES = [
 ]
 
 
-def sign_in(context, base_url, role):
-    """Signs the context in as the role (a session made server-side: the sign-in page has its own check)."""
-    if role == "anonymous":
-        return
-    from charter.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(email=PEOPLE[role]))
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
-
-
 def signing_journey(page, base_url, checked):
     """A new organisation signs the Charter: every step, the commitment refused, the check page,
     the confirmation sent, and the signatory's confirmation page."""
@@ -392,7 +344,7 @@ def test_every_page_of_every_roles_journeys_has_no_serious_axe_violations(browse
     check = Checker(subtests)
     for role in ROLES:
         context = browser.new_context()
-        sign_in(context, demo.url, role)
+        sign_in_session(context, demo.url, role)
         page = context.new_page()
         for name, path in public_pages(o) if role == "anonymous" else role_pages(role, o):
             response = page.goto(demo.url + path)
