@@ -25,7 +25,13 @@ urlpatterns = [
     path("", include("toms.urls")),
     path("", include("commitments.urls")),
     # About the service itself (footer links).
-    path("accessibility/", TemplateView.as_view(template_name="pages/accessibility.html"), name="accessibility"),
+    path(
+        "accessibility/",
+        TemplateView.as_view(
+            template_name="pages/accessibility.html", extra_context={"contact_email": settings.CONTACT_EMAIL}
+        ),
+        name="accessibility",
+    ),
     path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
     path(
         "cookies/",
