@@ -171,8 +171,11 @@ def role_pages(role, o):
     ]
     pages = {
         "reporter": supplier_reporter,
+        # The admin's other pages are the reporter's, with the admin's links added on these.
         "org_admin": [
-            *supplier_reporter,
+            ("the organisation", f"/organisations/{s}/"),
+            ("its Partner VCFSE commitment", f"/organisations/{s}/partner-vcfse/"),
+            ("the draft return", f"/returns/{o['draft']}/"),
             ("people", f"/organisations/{s}/people/"),
             ("inviting a person", f"/organisations/{s}/people/invite/"),
             ("changing a role", f"/organisations/{s}/people/{o['viewer_membership']}/role/"),

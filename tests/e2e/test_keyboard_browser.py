@@ -15,21 +15,31 @@ from tests.e2e.demo_world import PASSWORD, PEOPLE, SUPPLIER, sign_in_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# What a focused element looks like: GOV.UK Frontend draws a 3px yellow outline, a yellow
-# background with a black underline (links), or an inset black ring (fields). Its checkboxes and
-# radios hide the real input and draw the ring on the label's ::before.
+# Whether the focused element shows it has the focus: its style with the focus must differ from its
+# style without (read by blurring it and focusing it again) in a visible way. GOV.UK Frontend draws
+# a yellow background with a black underline (links, buttons) or a 3px yellow outline with a black
+# ring (fields); its checkboxes and radios hide the real input and draw the ring on the label's
+# ::before. An outline alone counts only when it can be seen (GOV.UK adds a transparent one for
+# Windows' high contrast mode).
 FOCUS_INDICATOR = """() => {
   const el = document.activeElement;
   if (!el || el === document.body || !el.matches(':focus-visible')) return null;
+  const box = el.matches('.govuk-checkboxes__input, .govuk-radios__input')
+    ? document.querySelector(`label[for="${el.id}"]`) : el;
+  if (!box) return null;
+  const pseudo = box === el ? null : '::before';
+  const props = ['outlineStyle', 'outlineWidth', 'outlineColor', 'boxShadow', 'backgroundColor', 'color',
+                 'borderColor', 'borderWidth', 'textDecorationLine', 'textDecorationThickness'];
+  const read = () => { const s = getComputedStyle(box, pseudo); return Object.fromEntries(props.map(p => [p, s[p]])); };
+  const focused = read();
+  el.blur();
+  const plain = read();
+  el.focus({preventScroll: true});
   const transparent = c => c === 'transparent' || /rgba\\(.*, 0\\)$/.test(c);
-  const shows = s => (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2 && !transparent(s.outlineColor))
-    || (s.boxShadow && s.boxShadow !== 'none')
-    || s.backgroundColor === 'rgb(255, 221, 0)';
-  if (el.matches('.govuk-checkboxes__input, .govuk-radios__input')) {
-    const label = document.querySelector(`label[for="${el.id}"]`);
-    return label && shows(getComputedStyle(label, '::before')) ? 'label' : null;
-  }
-  return shows(getComputedStyle(el)) ? el.tagName : null;
+  const outlineShows = focused.outlineStyle !== 'none' && parseFloat(focused.outlineWidth) >= 2
+    && !transparent(focused.outlineColor);
+  const changed = props.filter(p => focused[p] !== plain[p] && (!p.startsWith('outline') || outlineShows));
+  return changed.length ? changed : null;
 }"""
 
 
@@ -48,7 +58,8 @@ def tab_to(page, locator, limit=150, backwards=False, check_focus=True):
     handle = locator.element_handle()
     for _ in range(limit):
         page.keyboard.press("Shift+Tab" if backwards else "Tab")
-        if check_focus:
+        # Past the last element the focus leaves the page (to the browser's own controls).
+        if check_focus and not page.evaluate("() => document.activeElement === document.body"):
             assert_focus_visible(page)
         if focused(page, handle):
             return
@@ -247,3 +258,19 @@ def test_error_summaries_link_to_their_fields(browser, demo, subtests):
     for context in contexts.values():
         context.close()
     assert checked >= len(ERROR_FORMS)
+
+
+def test_the_focus_check_fails_when_the_focus_cannot_be_seen(page):
+    page.set_content(
+        "<style>a { color: #1d70b8 } a:focus { outline: none } .shown:focus { background: #fd0; color: #0b0c0c }"
+        " .ringed:focus { outline: 3px solid transparent }</style>"
+        '<a href="#1">Hidden focus</a> <a class="ringed" href="#2">Invisible outline</a>'
+        ' <a class="shown" href="#3">Shown focus</a>'
+    )
+    for _ in range(2):
+        page.keyboard.press("Tab")
+        with pytest.raises(AssertionError, match="no visible focus indicator"):
+            assert_focus_visible(page)
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Shown focus")).to_be_focused()
+    assert_focus_visible(page)
