@@ -26,9 +26,6 @@ import http.client
 import json
 import os
 import queue
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,6 +36,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from bench import _common  # noqa: E402
+from bench._common import free_port, percentile, stop_gunicorn, tail, wait_until_answering  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/socialvalue_bench_api"
 PASSWORD = "bench-api-password-not-secret"
@@ -156,61 +156,11 @@ def prepare_data(n_returns):
 # --- the server -----------------------------------------------------------------------------
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_gunicorn(port, workers, database_url, log_path):
+    """DEBUG on with the embedded defaults: eager Celery, console e-mail into the server log."""
     env = {k: v for k, v in os.environ.items() if k not in {"CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "EMAIL_URL"}}
     env.update({"DEBUG": "true", "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings"})
-    log = open(log_path, "wb")  # noqa: SIM115 (closed by stop_gunicorn)
-    process = subprocess.Popen(
-        [str(REPO / ".venv/bin/gunicorn"), "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--timeout", "60", "--graceful-timeout", "10"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    process.log_file = log
-    return process
-
-
-def wait_until_answering(process, port, log_path, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{tail(log_path)}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/api/v1/")
-            status = conn.getresponse().status
-            conn.close()
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within {timeout} s:\n{tail(log_path)}")
-
-
-def stop_gunicorn(process):
-    if process is None:
-        return
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    process.log_file.close()
-
-
-def tail(path, lines=30):
-    try:
-        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
+    return _common.start_gunicorn(port, log_path, env, workers=workers)
 
 
 # --- the clients ----------------------------------------------------------------------------
@@ -338,14 +288,6 @@ def run_contention(port, token, organisation_id, contract_ids, n_clients):
         answers[contract_id] = ids
     disagreeing = sum(1 for ids in answers.values() if len(set(ids)) != 1 or None in ids)
     return results, disagreeing
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def ms(seconds):
