@@ -134,8 +134,7 @@ def parse_args():
 
 
 def role_counts(users, shares):
-    """Users per role in proportion to the shares, largest remainders first; at least one
-    commissioner whenever there are suppliers, so that submitted returns are reviewed."""
+    """Users per role in proportion to the shares, the remainders to the largest fractions."""
     total = sum(shares.values())
     exact = {role: users * shares.get(role, 0) / total for role in ROLES}
     counts = {role: int(value) for role, value in exact.items()}
