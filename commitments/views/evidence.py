@@ -18,9 +18,13 @@ from commitments.views.returns import get_return, require_reporter
 # --- evidence and case studies ------------------------------------------------------------
 
 
-def _editable_for_evidence(request, pk):
+def _editable_for_evidence(request, pk, *, on_it=None):
+    """The return if this person may change its evidence now; ``on_it(ret)``, if given, is the
+    queryset of the file or case study named in the URL: an id that is not on this return is 404."""
     ret = get_return(request.user, pk)
     require_reporter(request.user, ret)
+    if on_it is not None and not on_it(ret).exists():
+        raise Http404("No such file or case study on this return.")
     if not ret.is_editable:
         messages.error(request, f"This return is {ret.get_status_display().lower()} and cannot be changed.")
         return ret, redirect("commitments:return-detail", ret.pk)
@@ -64,7 +68,7 @@ def download_evidence(request, pk, evidence_pk):
 @login_required
 @require_POST
 def delete_evidence(request, pk, evidence_pk):
-    ret, refused = _editable_for_evidence(request, pk)
+    ret, refused = _editable_for_evidence(request, pk, on_it=lambda r: r.evidence.filter(pk=evidence_pk))
     if refused:
         return refused
     try:
@@ -97,7 +101,7 @@ def add_case_study(request, pk):
 @login_required
 @require_POST
 def delete_case_study(request, pk, case_pk):
-    ret, refused = _editable_for_evidence(request, pk)
+    ret, refused = _editable_for_evidence(request, pk, on_it=lambda r: r.case_studies.filter(pk=case_pk))
     if refused:
         return refused
     try:
