@@ -37,10 +37,14 @@ class ReturnQuerySet(models.QuerySet):
         if user.is_icb:
             return self.all()
         mine = Organisation.objects.for_user(user).values("pk")
+        own = Return.objects.filter(organisation__in=mine).order_by().values("pk")
         # A commissioner sees a supplier's return once it has been submitted, not its drafts.
-        return self.filter(
-            Q(organisation__in=mine) | (Q(contract__commissioner__in=mine) & ~Q(status=ReturnStatus.DRAFT))
+        commissioned = (
+            Return.objects.filter(contract__commissioner__in=mine).exclude(status=ReturnStatus.DRAFT).order_by().values("pk")
         )
+        # Two index lookups joined by UNION ALL, not one OR across a join: PostgreSQL cannot serve
+        # that OR from an index and read every return in the system (1.4 s for a page at 224,000).
+        return self.filter(pk__in=own.union(commissioned, all=True))
 
     def in_quarter(self, quarter):
         return self.filter(year=quarter.year, quarter=quarter.number)
