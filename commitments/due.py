@@ -95,6 +95,14 @@ class DueReturns:
         )
         return Q(start_date__lte=quarter.end, end_date__gte=quarter.start) & ~Exists(done)
 
+    def _live(self):
+        """The contracts live in any of the quarters: the only ones that can owe (and an index
+        range rather than every contract ever made)."""
+        live = Q(pk__in=[])
+        for q in self.quarters:
+            live |= Q(start_date__lte=q.end, end_date__gte=q.start)
+        return self.contracts.filter(live)
+
     def _owing(self, quarter):
         """The contracts that owe ``quarter``'s return."""
         return self.contracts.filter(self._owing_filter(quarter))
@@ -116,7 +124,7 @@ class DueReturns:
     def counts(self):
         """How many are owed for each quarter, in one query."""
         if self._counts is None:
-            row = self.contracts.order_by().aggregate(**{
+            row = self._live().order_by().aggregate(**{
                 f"q{i}": Count("pk", filter=self._owing_filter(q)) for i, q in enumerate(self.quarters)
             }) if self.quarters else {}
             self._counts = [row[f"q{i}"] for i in range(len(self.quarters))]
@@ -140,11 +148,8 @@ class DueReturns:
             f"owes_{i}": ExpressionWrapper(self._owing_filter(q), output_field=BooleanField())
             for i, q in enumerate(self.quarters)
         }
-        live = Q(pk__in=[])
-        for q in self.quarters:
-            live |= Q(start_date__lte=q.end, end_date__gte=q.start)
         contracts = list(
-            self.contracts.filter(live).annotate(**flags).select_related("supplier", "commissioner").order_by("reference", "pk")
+            self._live().annotate(**flags).select_related("supplier", "commissioner").order_by("reference", "pk")
         )
         chosen = [
             (q, [c for c in contracts if getattr(c, f"owes_{i}")]) for i, q in enumerate(self.quarters)
@@ -192,6 +197,6 @@ class DueReturns:
         if not self.quarters:
             return []
         owed = {f"q{i}": Count("pk", filter=self._owing_filter(q)) for i, q in enumerate(self.quarters)}
-        rows = self.contracts.order_by().values("supplier_id", "supplier__name").annotate(**owed)
+        rows = self._live().order_by().values("supplier_id", "supplier__name").annotate(**owed)
         totals = [(row["supplier_id"], row["supplier__name"], sum(row[k] for k in owed)) for row in rows]
         return sorted((t for t in totals if t[2]), key=lambda t: (-t[2], t[1], t[0]))
