@@ -100,8 +100,8 @@ def parse_args():
     )
     parser.add_argument("--workers", type=int, default=5, help="gunicorn workers (default 5: 2 × 2 cores + 1)")
     parser.add_argument("--threads", type=int, default=1, help="threads per worker; more than 1 uses gthread")
-    parser.add_argument("--conn-max-age", type=int, default=0,
-                        help="DB_CONN_MAX_AGE for the server (default 0, the portal's default)")
+    parser.add_argument("--conn-max-age", type=int, default=60,
+                        help="DB_CONN_MAX_AGE for the server (default 60, the portal's default)")
     parser.add_argument("--contracts-per-supplier", type=int, default=100, help="default 100 (× 3 quarters)")
     parser.add_argument("--signatories", type=int, default=5000, help="organisations on the register (default 5000)")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379", help="Redis for the broker and cache")

@@ -112,7 +112,10 @@ if not DATABASES["default"].get("ENGINE"):  # django-environ only warns about a 
         "DATABASE_URL is not a valid database URL: it must look like "
         "postgres://user:password@host:5432/name or sqlite:////absolute/path/db.sqlite3."
     )
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
+# Persistent connections: a new PostgreSQL connection per request doubled the p95 latency under
+# load (bench/mixed_load.py). Health checks drop a connection the server has closed.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

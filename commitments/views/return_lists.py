@@ -21,6 +21,7 @@ from commitments.models import Contract, Return, ReturnLine, ReturnStatus
 from commitments.views.returns import STATUS_TAGS
 
 PAGE_SIZE = 25
+DUE_SHOWN = 20
 
 def annotate_page(rows, *, flags=False, today=None):
     """Line counts (and flagged lines) for one page of returns in one query; overdue and late
@@ -65,7 +66,7 @@ def return_list(request):
     user = request.user
     today = dt.date.today()
     organisations, scope_kind, contracts, is_reviewer = _roles(user)
-    due = list(returns_due(organisations, today=today)) if organisations else []
+    due = returns_due(organisations, today=today) if organisations else None
     followed = due_on_contracts(contracts, today=today) if contracts is not None else None
     followed_overdue = followed.overdue() if followed is not None else None
 
@@ -91,8 +92,10 @@ def return_list(request):
     page.object_list = annotate_page(page.object_list, today=today)
 
     context = {
-        "due": due,
-        "overdue_count": sum(1 for d in due if d.overdue),
+        # The oldest few here (a supplier may owe hundreds); the due list pages the rest.
+        "due": due[:DUE_SHOWN] if due is not None else [],
+        "due_count": due.count() if due is not None else 0,
+        "overdue_count": due.overdue().count() if due is not None else 0,
         "scope_kind": scope_kind,
         "followed_count": followed.count() if followed is not None else 0,
         "followed_overdue_count": followed_overdue.count() if followed is not None else 0,
@@ -110,6 +113,7 @@ def return_list(request):
         "can_start": bool(organisations),
         # Their own organisations' due returns, unless they follow others' and owe none themselves.
         "show_own_due": bool(organisations) and (bool(due) or scope_kind is None),
+        "due_shown": DUE_SHOWN,
         "today": today,
     }
     return render(request, "commitments/returns/list.html", context)

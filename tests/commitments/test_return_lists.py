@@ -195,3 +195,23 @@ def test_due_returns_page_in_sql_in_deadline_order(world, settings):
     for d in overdue:
         owed[d.organisation.pk] = owed.get(d.organisation.pk, 0) + 1
     assert {pk: n for pk, _, n in overdue.suppliers()} == owed
+
+
+def test_a_supplier_owing_many_sees_the_oldest_and_starts_any_from_the_due_list(client, world):
+    """A supplier with many contracts gets the oldest 20 due returns on its returns page, a link to
+    all of them, and Start on every row of the due list (its own only)."""
+    from commitments.views.return_lists import DUE_SHOWN
+
+    for i in range(12):
+        ContractFactory(supplier=world["supplier"], commissioner=world["council"], start_date=dt.date(2024, 4, 1),
+                        reference=f"MANY-{i:02}")
+    owed = due_on_contracts(Contract.objects.filter(supplier=world["supplier"])).count()
+    assert owed > DUE_SHOWN
+    body = page(client, world["reporter"]).content.decode()
+    assert body.count('name="subject" value="c') + body.count(">Continue<") == DUE_SHOWN
+    assert f"See all {owed} returns due and overdue" in body
+    due_page = page(client, world["reporter"], reverse("commitments:due-list")).content.decode()
+    assert due_page.count('action="' + reverse("commitments:return-start") + '"') + due_page.count(">Continue<") == 25
+    # A commissioner's due list chases; it starts nothing.
+    theirs = page(client, world["commissioner"], reverse("commitments:due-list")).content.decode()
+    assert reverse("commitments:return-start") not in theirs
