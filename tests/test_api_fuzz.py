@@ -138,6 +138,7 @@ def fuzz_world():
     )
     assert made.status_code == 201, made.json()
     world.objects["partner_commitment_id"] = made.json()["id"]
+    world.draft.refresh_from_db()  # the world may have saved lines on it already
     rs.save_draft(
         world.draft,
         world.people["reporter"],
