@@ -18,6 +18,16 @@ class CharterConfig(AppConfig):
         # A new session starts as just used, so the first page after signing in need not write it.
         user_logged_in.connect(seen_at_sign_in, dispatch_uid="charter.seen_at_sign_in")
 
+        from django.db.models.signals import post_delete, post_save
+
+        from charter.models import Organisation, Signature
+        from charter.selectors import register_changed
+
+        # The register's counts are cached until a signature or an organisation changes.
+        for model in (Signature, Organisation):
+            post_save.connect(register_changed, sender=model, dispatch_uid=f"charter.register.save.{model.__name__}")
+            post_delete.connect(register_changed, sender=model, dispatch_uid=f"charter.register.del.{model.__name__}")
+
         from charter import audit
 
         audit.connect()  # the audit log: sign-ins, people and access, API tokens, the Django admin

@@ -1,5 +1,9 @@
 """Reads of organisations, people and signatures, always scoped to the person asking."""
 
+import uuid
+
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 
@@ -67,8 +71,38 @@ def register_entries(*, q="", place="", sector="", kind=""):
     return entries.order_by("organisation__name")
 
 
+REGISTER_VERSION_KEY = "charter:register-version"
+REGISTER_COUNTS_SECONDS = 600  # a safety net: every change to a signature or organisation renews them
+
+
+def register_changed(**kwargs):
+    """A signature or organisation changed: the register's cached counts are renewed once the
+    change is committed (not before, or a reader could cache the old counts as new)."""
+    def renew():
+        cache.set(REGISTER_VERSION_KEY, uuid.uuid4().hex, None)
+
+    renew()  # at once, for this transaction's own reads
+    transaction.on_commit(renew)
+
+
 def register_counts():
-    """How many organisations have signed, by place and by sector (every choice, zeros too)."""
+    """How many organisations have signed, by place and by sector (every choice, zeros too).
+    Counting every live signature on each view of the register grows with it, so the counts are
+    cached until a signature or an organisation changes."""
+    version = cache.get(REGISTER_VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(REGISTER_VERSION_KEY, version, None)
+        version = cache.get(REGISTER_VERSION_KEY) or version
+    key = f"charter:register-counts:{version}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = _register_counts()
+        cache.set(key, counts, REGISTER_COUNTS_SECONDS)
+    return counts
+
+
+def _register_counts():
     live = Signature.objects.on_register()
     by_place = dict(live.values_list("organisation__place").annotate(n=Count("pk")))
     by_sector = dict(live.values_list("organisation__sector").annotate(n=Count("pk")))

@@ -91,3 +91,13 @@ def icb_analyst(db):
 @pytest.fixture
 def icb_admin(db):
     return UserFactory(system_role="icb_admin", is_staff=True)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (it is per process here), so counts, charts or
+    rate limits cached by an earlier test's data never leak into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -214,3 +214,18 @@ def test_count_tables_link_to_their_filters(client, register):
     text = client.get(reverse("charter:register")).text
     assert 'href="?place=wirral"' in text and 'href="?sector=vcfse"' in text
     assert "By place" in text and "By sector" in text
+
+
+def test_the_counts_are_cached_until_a_signature_changes(client, register, django_assert_max_num_queries):
+    first = client.get(reverse("charter:register")).context["counts"]
+    with django_assert_max_num_queries(20) as cached:
+        again = client.get(reverse("charter:register")).context["counts"]
+    assert again == first
+    assert not any("GROUP BY" in q["sql"] for q in cached.captured_queries)  # no recount
+    LiveSignatureFactory(organisation=OrganisationFactory(vcfse=True, name="Sefton Sailing"))
+    after = client.get(reverse("charter:register")).context["counts"]
+    assert after["total"] == first["total"] + 1
+    signature = register["liverpool_business"]
+    signature.status = SignatureStatus.WITHDRAWN
+    signature.save()
+    assert client.get(reverse("charter:register")).context["counts"]["total"] == first["total"]
