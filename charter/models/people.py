@@ -260,6 +260,9 @@ class Organisation(models.Model):
         indexes = [
             # The register and dashboards filter organisations by place and sector.
             models.Index(fields=["place", "sector"], name="org_place_sector_idx"),
+            # Lists in name order (the register, the directory) read a page from the index rather
+            # than sorting every organisation.
+            models.Index(fields=["name"], name="org_name_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
