@@ -138,6 +138,11 @@ DIMENSIONS = ("place", "sector", "comm")
 SCOPES = tuple(itertools.product((False, True), repeat=3))
 
 
+def _named_columns(named):
+    """The grouped dimensions of one combination, e.g. ["place", "comm"]."""
+    return [d for d, on in zip(DIMENSIONS, named, strict=True) if on]
+
+
 def _scope_text(named):
     """The scope column for one combination: 'liverpool|*|12', '*|*|*' …"""
     parts = [SCOPE_PARTS[i][0 if named[i] else 1] for i in range(3)]
@@ -157,7 +162,7 @@ def _grouped(select, source, *, by=(), across=None):
     across = across or {}
     if connection.vendor == "postgresql":
         sets = ", ".join(
-            "(" + ", ".join([d for d, on in zip(DIMENSIONS, named, strict=True) if on] + extra) + ")"
+            "(" + ", ".join(_named_columns(named) + extra) + ")"
             for named in SCOPES
         )
         scope = " || '|' || ".join(
@@ -169,7 +174,7 @@ def _grouped(select, source, *, by=(), across=None):
         return f"SELECT {scope} AS scope, {select} FROM {source} GROUP BY GROUPING SETS ({sets})"  # noqa: S608
     queries = []
     for named in SCOPES:
-        columns = [d for d, on in zip(DIMENSIONS, named, strict=True) if on] + extra
+        columns = _named_columns(named) + extra
         group = f"GROUP BY {', '.join(columns)}" if columns else ""
         chosen = select.format(**{name: pair[1 if named[2] else 0] for name, pair in across.items()})
         queries.append(f"SELECT {_scope_text(named)} AS scope, {chosen} FROM {source} {group}")  # noqa: S608
@@ -250,7 +255,7 @@ def _stage_shares(cursor):
     # SQLite: the scopes' organisations ranked together with window functions.
     per_org = " UNION ALL ".join(
         f"SELECT {_scope_text(named)} AS scope, measure_id, org, AVG(q) AS v FROM {SHARE_LINES} GROUP BY "  # noqa: S608
-        + ", ".join([d for d, on in zip(DIMENSIONS, named, strict=True) if on] + ["measure_id", "org"])
+        + ", ".join([*_named_columns(named), "measure_id", "org"])
         for named in SCOPES
     )
     cursor.execute(
@@ -324,8 +329,10 @@ def _insert_contracts_and_missing(cursor, t, snapshot_id):
 
 def _insert_vcfse(cursor, t, snapshot_id, year):
     """Partner VCFSE delivery against targets, for place and sector scopes."""
-    for choice in itertools.product((0, 1), repeat=2):
-        scope = " || '|' || ".join([SCOPE_PARTS[i][choice[i]] for i in range(2)] + ["'*'"])
+    for named in SCOPES:
+        if named[2]:
+            continue  # across commissioners only
+        scope = _scope_text(named)
         cursor.execute(
             f"""
             WITH base AS (
