@@ -96,6 +96,7 @@ def test_a_build_whose_worker_died_says_so_and_stops_polling(client, world, icb_
     assert "data-poll-url" in body and "Stopped without finishing" not in body
     body = client.get(reverse("reporting:build", args=[dead.pk])).content.decode()
     assert "Stopped without finishing" in body and "The previous figures were kept" in body
+    assert "stopped without finishing" in body and "in progress" not in body
     assert "data-poll-url" not in body
     listing = client.get(reverse("reporting:snapshots")).content.decode()
     assert "Stopped without finishing" in listing
