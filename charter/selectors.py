@@ -1,13 +1,10 @@
 """Reads of organisations, people and signatures, always scoped to the person asking."""
 
-import uuid
-
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 
 from charter.models import Membership, Organisation, Place, Sector, Signature
+from common.generations import Generation
 
 
 def get_organisation_for(user, pk):
@@ -56,12 +53,7 @@ def register_entries(*, q="", place="", sector="", kind=""):
         )
     )
     if q:
-        entries = entries.filter(
-            Q(organisation__name__icontains=q) | Q(statement__icontains=q)
-            | Q(organisation__companies_house_number=q.replace(" ", "").upper())
-            | Q(organisation__charity_number=q.replace(" ", "").upper())
-            | Q(organisation__ods_code=q.replace(" ", "").upper())
-        )
+        entries = _searched(entries, q)
     if place:
         entries = entries.filter(organisation__place=place)
     if sector:
@@ -71,35 +63,49 @@ def register_entries(*, q="", place="", sector="", kind=""):
     return entries.order_by("organisation__name")
 
 
-REGISTER_VERSION_KEY = "charter:register-version"
-REGISTER_COUNTS_SECONDS = 600  # a safety net: every change to a signature or organisation renews them
+SEARCH_FOUND_AT_MOST = 500  # matches found through the indexes; more, and the whole register is filtered
+
+
+def _searched(entries, q):
+    """``entries`` narrowed to signatures whose organisation's name or identifier, or whose own
+    statement, matches ``q``.
+
+    Most searches match a few organisations: their signatures are found through each side's own
+    index (trigram indexes on PostgreSQL) and named by id, so the page and its count read only
+    them. A search matching more than a few hundred filters the register as a whole instead.
+    """
+    code = q.replace(" ", "").upper()
+    named = Q(name__icontains=q) | Q(companies_house_number=code) | Q(charity_number=code) | Q(ods_code=code)
+    register = Signature.objects.on_register().order_by()
+    by_name = register.filter(organisation__in=Organisation.objects.filter(named).values("pk"))
+    by_statement = register.filter(statement__icontains=q)
+    found = list(
+        by_name.values_list("pk", flat=True).union(by_statement.values_list("pk", flat=True), all=True)[
+            : SEARCH_FOUND_AT_MOST + 1
+        ]
+    )
+    if len(found) <= SEARCH_FOUND_AT_MOST:
+        return entries.filter(pk__in=set(found))
+    return entries.filter(
+        Q(organisation__name__icontains=q) | Q(organisation__companies_house_number=code)
+        | Q(organisation__charity_number=code) | Q(organisation__ods_code=code) | Q(statement__icontains=q)
+    )
+
+
+# The register's counts, cached until a signature or an organisation changes (charter/apps.py
+# connects ``changed`` to their saves and deletes); ten minutes at most as a safety net.
+REGISTER = Generation("charter:register", seconds=600)
 
 
 def register_changed(**kwargs):
-    """A signature or organisation changed: the register's cached counts are renewed once the
-    change is committed (not before, or a reader could cache the old counts as new)."""
-    def renew():
-        cache.set(REGISTER_VERSION_KEY, uuid.uuid4().hex, None)
-
-    renew()  # at once, for this transaction's own reads
-    transaction.on_commit(renew)
+    REGISTER.changed()
 
 
 def register_counts():
     """How many organisations have signed, by place and by sector (every choice, zeros too).
     Counting every live signature on each view of the register grows with it, so the counts are
     cached until a signature or an organisation changes."""
-    version = cache.get(REGISTER_VERSION_KEY)
-    if version is None:
-        version = uuid.uuid4().hex
-        cache.add(REGISTER_VERSION_KEY, version, None)
-        version = cache.get(REGISTER_VERSION_KEY) or version
-    key = f"charter:register-counts:{version}"
-    counts = cache.get(key)
-    if counts is None:
-        counts = _register_counts()
-        cache.set(key, counts, REGISTER_COUNTS_SECONDS)
-    return counts
+    return REGISTER.remember("counts", _register_counts)
 
 
 def _register_counts():

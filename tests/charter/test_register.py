@@ -229,3 +229,36 @@ def test_the_counts_are_cached_until_a_signature_changes(client, register, djang
     signature.status = SignatureStatus.WITHDRAWN
     signature.save()
     assert client.get(reverse("charter:register")).context["counts"]["total"] == first["total"]
+
+
+@pytest.mark.parametrize("found_at_most", [500, 1, 0])
+def test_a_search_finds_the_same_by_name_statement_or_number_whichever_way_it_is_read(
+    client, register, monkeypatch, found_at_most
+):
+    """A search that matches few signatures names them by id; one matching more filters the whole
+    register: both find the same, by part of a name, the statement or a number, never a hidden or
+    pending one."""
+    from charter import selectors
+
+    monkeypatch.setattr(selectors, "SEARCH_FOUND_AT_MOST", found_at_most)
+    register["council"].statement = "We will pay every supplier within ten days."
+    register["council"].save()
+    register["hidden"].statement = "We will pay every supplier within ten days."
+    register["hidden"].save()
+    numbered = register["liverpool_business"].organisation
+    numbered.companies_house_number = "01234567"
+    numbered.save()
+
+    def found(q):
+        return {
+            s.organisation.name.split()[0]
+            for s in selectors.register_entries(q=q)
+        }
+
+    assert found("WIRRAL whe") == {"Wirral"}
+    assert found("within ten days") == {"Sefton"}
+    assert found("0123 4567") == {"Anfield"}
+    assert found("ltd") == {"Anfield"}  # not the pending or the hidden Ltd
+    assert found("no such words") == set()
+    response = client.get(reverse("charter:register"), {"q": "ten days"})
+    assert names(response) == {"Sefton Council"}
