@@ -4,12 +4,21 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
+from django.db import connections
+from django.db.models import Exists, IntegerField, OuterRef, Q, Value
 
-from commitments.models import Return, ReturnStatus
+from charter.models import Organisation
+from commitments.models import Contract, Return, ReturnStatus
+from common.generations import Generation
 from toms.periods import Quarter
 
-DONE = {ReturnStatus.SUBMITTED, ReturnStatus.APPROVED}
+DONE = (ReturnStatus.SUBMITTED, ReturnStatus.APPROVED)
+
+# Counts and suppliers of due returns, cached until a return, contract, membership or organisation
+# changes (commitments/apps.py connects ``DUE.changed`` to their saves and deletes; the services'
+# bulk writes call it); five minutes at most as a safety net. The SQL names the quarters and the
+# contracts, so a new day with new quarters, or another person's contracts, is another entry.
+DUE = Generation("commitments:due", seconds=300)
 
 
 def deadline_of(quarter):
@@ -77,57 +86,88 @@ def due_on_contracts(contracts, *, today=None, lookback_quarters=4):
 
 class DueReturns:
     """The returns owed on a set of contracts for some quarters and not yet submitted (or sent
-    back), in deadline order then by contract reference: one query per quarter for a count, a page
-    or the suppliers, never a loop over every contract in Python.
+    back), in deadline order then by contract reference, never a loop over every contract in
+    Python.
+
+    Each quarter's owing contracts are one ``WHERE NOT EXISTS`` query, which the database answers
+    with an anti-join (the quarter's done returns read once from their index) rather than a lookup
+    per contract; counts and suppliers group the quarters' queries joined by ``UNION ALL`` in one
+    statement.
 
     It behaves as a read-only sequence of ``DueReturn`` (``len``, slices, iteration), so
-    ``Paginator`` pages it in SQL; ``overdue()`` and ``not_overdue()`` narrow it by deadline.
+    ``Paginator`` pages it in SQL; ``overdue()`` and ``not_overdue()`` narrow it by deadline, and
+    ``where()`` by a further condition per quarter.
     """
 
-    def __init__(self, contracts, quarters, today):
+    def __init__(self, contracts, quarters, today, conditions=None):
         self.contracts, self.quarters, self.today = contracts, list(quarters), today
+        self.conditions = conditions or {}  # quarter -> a further condition on its contracts
         self._counts = None
+        self._whole = None  # the set this one was narrowed from, whose counts it shares
 
-    def _owing_filter(self, quarter):
-        """Live in ``quarter``, with no current return done for it."""
+    def _owing(self, quarter):
+        """The contracts that owe ``quarter``'s return: live in it, with no current return done
+        for it (and meeting this set's further condition for the quarter, if any)."""
         done = Return.objects.current().filter(
             contract=OuterRef("pk"), year=quarter.year, quarter=quarter.number, status__in=DONE
         )
-        return Q(start_date__lte=quarter.end, end_date__gte=quarter.start) & ~Exists(done)
+        owing = self.contracts.filter(start_date__lte=quarter.end, end_date__gte=quarter.start).filter(~Exists(done))
+        if quarter in self.conditions:
+            owing = owing.filter(self.conditions[quarter])
+        return owing
 
-    def _live(self):
-        """The contracts live in any of the quarters: the only ones that can owe (and an index
-        range rather than every contract ever made)."""
-        live = Q(pk__in=[])
-        for q in self.quarters:
-            live |= Q(start_date__lte=q.end, end_date__gte=q.start)
-        return self.contracts.filter(live)
-
-    def _owing(self, quarter):
-        """The contracts that owe ``quarter``'s return."""
-        return self.contracts.filter(self._owing_filter(quarter))
-
-    def _narrowed(self, keep):
-        """The quarters ``keep`` accepts (given whether they are overdue), their counts taken from
-        this set's single count query."""
-        chosen = [(q, n) for q, n in zip(self.quarters, self.counts(), strict=True) if keep(deadline_of(q) < self.today)]
-        narrowed = DueReturns(self.contracts, [q for q, _ in chosen], self.today)
-        narrowed._counts = [n for _, n in chosen]
+    def _narrowed(self, quarters, conditions=None):
+        """This set for some of its quarters (and further conditions, if given). Without new
+        conditions its counts are read from this set's, so one query counts both halves."""
+        narrowed = DueReturns(self.contracts, quarters, self.today, self.conditions if conditions is None else conditions)
+        if conditions is None:
+            narrowed._whole = self
         return narrowed
 
     def overdue(self):
-        return self._narrowed(lambda late: late)
+        return self._narrowed([q for q in self.quarters if deadline_of(q) < self.today])
 
     def not_overdue(self):
-        return self._narrowed(lambda late: not late)
+        return self._narrowed([q for q in self.quarters if deadline_of(q) >= self.today])
+
+    def where(self, conditions):
+        """Narrowed by a further condition on the contracts per quarter (``conditions`` maps a
+        quarter to a ``Q`` or expression); quarters without one are dropped."""
+        return self._narrowed([q for q in self.quarters if q in conditions], dict(conditions))
+
+    def _owed_sql(self, *columns):
+        """SQL and parameters of one row per return owed: the quarter's index (``qi``) and the
+        contract's ``columns``, each quarter's query joined by ``UNION ALL``."""
+        parts, params = [], []
+        for i, quarter in enumerate(self.quarters):
+            rows = self._owing(quarter).order_by().annotate(qi=Value(i, output_field=IntegerField()))
+            sql, part_params = rows.values("qi", *columns).query.sql_with_params()
+            parts.append(f"SELECT * FROM ({sql}) owed_{i}")  # noqa: S608 - compiled by the ORM, values as params
+            params.extend(part_params)
+        return " UNION ALL ".join(parts), params
+
+    def _fetch(self, sql, params):
+        """The rows of ``sql``, from the cache while nothing behind them has changed."""
+        def fetch():
+            with connections[self.contracts.db].cursor() as cursor:
+                cursor.execute(sql, params)
+                return [tuple(row) for row in cursor.fetchall()]
+
+        return DUE.remember((self.contracts.db, sql, [str(p) for p in params]), fetch)
 
     def counts(self):
-        """How many are owed for each quarter, in one query."""
+        """How many are owed for each quarter, in one query (shared with the set this was
+        narrowed from)."""
+        if self._counts is None and self._whole is not None:
+            whole = dict(zip(self._whole.quarters, self._whole.counts(), strict=True))
+            self._counts = [whole[q] for q in self.quarters]
         if self._counts is None:
-            row = self._live().order_by().aggregate(**{
-                f"q{i}": Count("pk", filter=self._owing_filter(q)) for i, q in enumerate(self.quarters)
-            }) if self.quarters else {}
-            self._counts = [row[f"q{i}"] for i in range(len(self.quarters))]
+            found = {}
+            if self.quarters:
+                owed, params = self._owed_sql()
+                sql = f"SELECT qi, COUNT(*) FROM ({owed}) owed GROUP BY qi"  # noqa: S608 - as _owed_sql
+                found = dict(self._fetch(sql, params))
+            self._counts = [found.get(i, 0) for i in range(len(self.quarters))]
         return self._counts
 
     def count(self):
@@ -140,21 +180,22 @@ class DueReturns:
         return self.count() > 0
 
     def __iter__(self):
-        """Every one, in two queries: the contracts owing any of the quarters (flagged by quarter),
-        then the returns in progress."""
-        if not self.quarters:
-            return iter([])
-        flags = {
-            f"owes_{i}": ExpressionWrapper(self._owing_filter(q), output_field=BooleanField())
-            for i, q in enumerate(self.quarters)
-        }
-        contracts = list(
-            self._live().annotate(**flags).select_related("supplier", "commissioner").order_by("reference", "pk")
-        )
+        """Every one: a query per quarter, and one for the returns in progress."""
         chosen = [
-            (q, [c for c in contracts if getattr(c, f"owes_{i}")]) for i, q in enumerate(self.quarters)
+            (quarter, list(self._owing(quarter).select_related("supplier", "commissioner").order_by("reference", "pk")))
+            for quarter in self.quarters
         ]
-        return iter(self._with_returns(chosen))
+        return iter(self._with_returns(chosen, whole=True))
+
+    def _page(self, quarter, first, last):
+        """The quarter's owing contracts from ``first`` to ``last``: their ids sorted and cut (and
+        cached) before the suppliers and commissioners are joined, so only the page's rows are."""
+        ids = self._owing(quarter).order_by("reference", "pk").values_list("pk")[first:last]
+        sql, params = ids.query.sql_with_params()
+        ids = [pk for (pk,) in self._fetch(sql, params)]
+        return list(
+            Contract.objects.using(self.contracts.db).filter(pk__in=ids).select_related("supplier", "commissioner").order_by("reference", "pk")
+        )
 
     def __getitem__(self, index):
         if isinstance(index, int):
@@ -170,18 +211,19 @@ class DueReturns:
             if stop <= offset:
                 break
             if start < offset + n:
-                first, last = max(start - offset, 0), min(stop - offset, n)
-                contracts = self._owing(quarter).select_related("supplier", "commissioner").order_by("reference", "pk")
-                chosen.append((quarter, list(contracts[first:last])))
+                chosen.append((quarter, self._page(quarter, max(start - offset, 0), min(stop - offset, n))))
             offset += n
         return self._with_returns(chosen)
 
-    def _with_returns(self, chosen):
+    def _with_returns(self, chosen, whole=False):
         """``DueReturn`` rows for the chosen (quarter, contracts), each with its return in progress
-        (if any), read in one query."""
+        (if any), read in one query. ``whole``: the contracts are all the quarter's, so they are
+        named by the quarter's query rather than one by one."""
         wanted = Q(pk__in=[])
         for quarter, contracts in chosen:
-            wanted |= Q(contract__in=contracts, year=quarter.year, quarter=quarter.number)
+            if contracts:
+                named = self._owing(quarter).values("pk") if whole else [c.pk for c in contracts]
+                wanted |= Q(contract__in=named, year=quarter.year, quarter=quarter.number)
         in_progress = {
             (r.contract_id, r.year, r.quarter): r
             for r in Return.objects.current().filter(wanted).exclude(status__in=DONE)
@@ -192,11 +234,26 @@ class DueReturns:
             for quarter, contracts in chosen for c in contracts
         ]
 
-    def suppliers(self):
-        """(supplier id, name, how many owed) for every supplier owing one, most owed first, in one query."""
+    def suppliers(self, limit=None):
+        """(supplier id, name, how many owed) for every supplier owing one (or the first ``limit``),
+        most owed first then by name, in one query."""
         if not self.quarters:
             return []
-        owed = {f"q{i}": Count("pk", filter=self._owing_filter(q)) for i, q in enumerate(self.quarters)}
-        rows = self._live().order_by().values("supplier_id", "supplier__name").annotate(**owed)
-        totals = [(row["supplier_id"], row["supplier__name"], sum(row[k] for k in owed)) for row in rows]
-        return sorted((t for t in totals if t[2]), key=lambda t: (-t[2], t[1], t[0]))
+        owed, params = self._owed_sql("supplier_id")
+        organisations = Organisation._meta.db_table
+        # As _owed_sql, and a model's table name:
+        sql = (
+            f"SELECT o.id, o.name, t.n FROM (SELECT supplier_id, COUNT(*) AS n FROM ({owed}) owed "  # noqa: S608
+            f"GROUP BY supplier_id) t JOIN {organisations} o ON o.id = t.supplier_id ORDER BY t.n DESC, o.name, o.id"
+        )
+        if limit is not None:
+            sql, params = sql + " LIMIT %s", [*params, int(limit)]
+        return self._fetch(sql, params)
+
+    def supplier_ids(self):
+        """The ids of the suppliers owing one, in one (cached) query."""
+        if not self.quarters:
+            return []
+        owed, params = self._owed_sql("supplier_id")
+        sql = f"SELECT DISTINCT supplier_id FROM ({owed}) owed"  # noqa: S608 - as _owed_sql
+        return [pk for (pk,) in self._fetch(sql, params)]

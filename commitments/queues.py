@@ -37,6 +37,17 @@ def review_queue(user):
     )
 
 
+def waiting_count(request, known=None):
+    """How many returns wait for the signed-in person's review, counted once per request: the
+    navigation shows it on every page, and the returns and review lists show it too. ``known``:
+    the count, where the page has already made it."""
+    if known is not None:
+        request._review_waiting = known
+    if not hasattr(request, "_review_waiting"):
+        request._review_waiting = review_queue(request.user).count()
+    return request._review_waiting
+
+
 def is_reviewer(user):
     return user.is_authenticated and (
         user.is_icb_admin

@@ -8,11 +8,12 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 
-from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES, Membership, Organisation
-from commitments.due import returns_due
-from commitments.models import ReminderKind, Return, ReturnReminder
+from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES, Membership
+from commitments.due import deadline_of, due_on_contracts
+from commitments.models import Contract, ReminderKind, Return, ReturnReminder
 
 
 def _reporters(organisation_id):
@@ -59,14 +60,35 @@ def send_return_notification(return_id, kind, site_url=None):
     return len(recipients)
 
 
+def _reminder_kind(quarter, today):
+    """The reminder a quarter's due returns need today: overdue, due soon, or none yet."""
+    deadline = deadline_of(quarter)
+    if deadline < today:
+        return ReminderKind.OVERDUE
+    if deadline - today <= dt.timedelta(days=settings.RETURN_REMINDER_DAYS_BEFORE):
+        return ReminderKind.DUE_SOON
+    return None
+
+
 def _reminders_due(today):
-    """(item, kind) for every return that needs a reminder today, whether or not already sent."""
-    soon = dt.timedelta(days=settings.RETURN_REMINDER_DAYS_BEFORE)
-    for item in returns_due(Organisation.objects.all(), today=today):
-        if item.deadline < today:
-            yield item, ReminderKind.OVERDUE
-        elif item.deadline - today <= soon:
-            yield item, ReminderKind.DUE_SOON
+    """(item, kind) for every return that needs a reminder today and has not had it, to a
+    supplier with someone to remind: chosen in SQL (a query per quarter), so a day with nothing
+    to send loads nothing."""
+    due = due_on_contracts(Contract.objects.all(), today=today)
+    kinds = {q: kind for q in due.quarters if (kind := _reminder_kind(q, today))}
+    someone = Membership.objects.filter(
+        organisation=OuterRef("supplier_id"), role__in=REPORTING_ROLES, user__is_active=True
+    )
+
+    def not_yet_reminded(quarter):
+        sent = ReturnReminder.objects.filter(
+            organisation=OuterRef("supplier_id"), contract=OuterRef("pk"),
+            year=quarter.year, quarter=quarter.number, kind=kinds[quarter],
+        )
+        return Q(Exists(someone)) & ~Q(Exists(sent))
+
+    for item in due.where({q: not_yet_reminded(q) for q in kinds}):
+        yield item, kinds[item.quarter]
 
 
 def _reporters_by_organisation(organisation_ids):
@@ -94,23 +116,14 @@ def _reminder_message(item, kind, recipients, link):
 def send_return_reminders(today=None):
     """Remind reporters before a return is due and once it is overdue; each reminder once.
 
-    A bounded number of queries whatever the number of returns: the returns due, the reminders
-    already sent and the reporters are each read in one query, the new reminders written in one.
+    A bounded number of queries whatever the number of returns: the returns needing a reminder
+    (not yet sent) are read with a query per quarter, the reporters in one, the new reminders
+    written in one.
     """
     today = dt.date.fromisoformat(today) if today else dt.date.today()
     due = list(_reminders_due(today))
     if not due:
         return 0
-    contract_ids = {item.contract.pk for item, _ in due}
-    already = set(
-        ReturnReminder.objects.filter(contract_id__in=contract_ids).values_list(
-            "organisation_id", "contract_id", "year", "quarter", "kind"
-        )
-    )
-    due = [
-        (item, kind) for item, kind in due
-        if (item.organisation.pk, item.contract.pk, item.quarter.year, item.quarter.number, kind) not in already
-    ]
     reporters = _reporters_by_organisation({item.organisation.pk for item, _ in due})
     due = [(item, kind) for item, kind in due if reporters.get(item.organisation.pk)]
     if not due:

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from commitments.queues import review_queue
+from commitments.queues import waiting_count
 
 
 def navigation(request):
@@ -17,7 +17,7 @@ def navigation(request):
         items.append(("Your organisations", reverse("charter:organisation-list")))
         items.append(("Returns", reverse("commitments:return-list")))
         # One query for everyone signed in: nothing waits for people who review nothing.
-        waiting = review_queue(user).count()
+        waiting = waiting_count(request)
         if waiting:
             items.append(("To review", reverse("commitments:review-list"), waiting))
         items.append(("Contracts", reverse("commitments:contract-list")))

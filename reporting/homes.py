@@ -187,7 +187,7 @@ def icb_section(user, today):
         "claims": open_signatures["claims"],
         "overdue_count": overdue.count(),
         "due_count": followed.not_overdue().count(),
-        "most_overdue": [(name, n) for _, name, n in overdue.suppliers()[:SHOWN]],
+        "most_overdue": [(name, n) for _, name, n in overdue.suppliers(limit=SHOWN)],
         "org_wide_waiting": queues.review_queue(user).filter(contract__isnull=True).count() if user.is_icb_admin else 0,
     }
 

@@ -134,6 +134,13 @@ class Return(models.Model):
         indexes = [
             # Dashboards and due lists select returns by quarter and status.
             models.Index(fields=["year", "quarter", "status"], name="return_quarter_status_idx"),
+            # Which contracts are done for a quarter, read from the index alone: the due lists'
+            # anti-join of every live contract against them.
+            models.Index(
+                fields=["year", "quarter", "contract"],
+                condition=Q(status__in=[ReturnStatus.SUBMITTED, ReturnStatus.APPROVED]) & Q(contract__isnull=False),
+                name="return_done_contract_idx",
+            ),
         ]
 
     def __str__(self):

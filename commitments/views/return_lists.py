@@ -71,7 +71,7 @@ def return_list(request):
     followed_overdue = followed.overdue() if followed is not None else None
 
     queue = queues.review_queue(user) if is_reviewer else Return.objects.none()
-    queue_count = queue.count() if is_reviewer else 0
+    queue_count = queues.waiting_count(request) if is_reviewer else 0
 
     own = Membership.objects.filter(user=user).values("organisation_id")
     returns = Return.objects.for_user(user)
@@ -154,6 +154,7 @@ def review_list(request):
     is_reviewer = queues.is_reviewer(user)
     waiting = queues.review_queue(user).select_related("organisation", "contract")
     page = Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("page"))
+    queues.waiting_count(request, known=page.paginator.count)
     page.object_list = annotate_page(page.object_list, flags=True)
     decided = (
         queues.review_scope(user)

@@ -6,8 +6,10 @@ signature. ICB analysts and admins only; anyone else signed in gets 403.
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.contrib.postgres.fields import ArrayField
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import BigIntegerField, BooleanField, Count, Exists, F, Func, OuterRef, Q, Value
 from django.http import Http404
 from django.shortcuts import render
 
@@ -28,8 +30,20 @@ REPORTING_STATUSES = [
 SUBMITTED = [ReturnStatus.SUBMITTED, ReturnStatus.APPROVED, ReturnStatus.SUPERSEDED]
 
 
-def _overdue_supplier_ids(today):
-    return {pk for pk, _, _ in due_on_contracts(Contract.objects.all(), today=today).overdue().suppliers()}
+class _AnyOf(Func):
+    """``field = ANY(array)``, PostgreSQL's membership test against one array parameter."""
+
+    template = "%(expressions)s)"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
+def _one_of(ids):
+    """The organisations among ``ids``: on PostgreSQL one array parameter however many there are
+    (an IN list of thousands is slow to plan)."""
+    if connection.vendor == "postgresql":
+        return _AnyOf(F("pk"), Value(list(ids), output_field=ArrayField(BigIntegerField())))
+    return Q(pk__in=ids)
 
 
 def directory_rows(params, today):
@@ -58,7 +72,7 @@ def directory_rows(params, today):
         rows = rows.filter(signed=False, waiting=False)
     reporting = params.get("reporting", "")
     if reporting == "overdue":
-        rows = rows.filter(pk__in=_overdue_supplier_ids(today))
+        rows = rows.filter(_one_of(due_on_contracts(Contract.objects.all(), today=today).overdue().supplier_ids()))
     elif reporting == "reporting":
         rows = rows.filter(Exists(submitted))
     elif reporting == "never":
