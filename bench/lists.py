@@ -255,13 +255,13 @@ def main():
         ]
         # Due returns' counts are cached until a return, contract, membership or organisation
         # changes: the same pages again, each request just after such a change.
-        from commitments.due import DUE
+        from commitments.due import RETURN_FIGURES
 
         changed = [
             ("returns, ICB", "/returns/"), ("due returns, ICB", "/returns/due/"), ("home, ICB admin", "/"),
             ("directory, overdue filter", "/icb/organisations/?reporting=overdue"),
         ]
-        pages += [(f"{label}, after a change", signed_in, url, DUE.changed) for label, url in changed]
+        pages += [(f"{label}, after a change", signed_in, url, RETURN_FIGURES.changed) for label, url in changed]
         print(f"\n{'page':<42} {'status':>6} {'size':>10} {'queries':>8} {'median':>10} {'p95':>10} {'peak mem':>10}")
         for label, client, url, *before in pages:
             try:

@@ -14,11 +14,12 @@ from toms.periods import Quarter
 
 DONE = (ReturnStatus.SUBMITTED, ReturnStatus.APPROVED)
 
-# Counts and suppliers of due returns, cached until a return, contract, membership or organisation
-# changes (commitments/apps.py connects ``DUE.changed`` to their saves and deletes; the services'
-# bulk writes call it); five minutes at most as a safety net. The SQL names the quarters and the
-# contracts, so a new day with new quarters, or another person's contracts, is another entry.
-DUE = Generation("commitments:due", seconds=300)
+# Figures about returns (due counts, suppliers and pages; list and queue counts), cached until a
+# return, contract, membership or organisation changes: commitments/apps.py connects
+# ``RETURN_FIGURES.changed`` to their saves and deletes, and the services' bulk writes call it.
+# Five minutes at most as a safety net. Each figure's key names the query it answers (the
+# contracts and quarters), so a new quarter, or another person's contracts, is another entry.
+RETURN_FIGURES = Generation("commitments:returns", seconds=300)
 
 
 def deadline_of(quarter):
@@ -146,14 +147,21 @@ class DueReturns:
             params.extend(part_params)
         return " UNION ALL ".join(parts), params
 
-    def _fetch(self, sql, params):
-        """The rows of ``sql``, from the cache while nothing behind them has changed."""
+    def _fetch(self, what, make_sql):
+        """The rows answering ``what``, from the cache while nothing behind them has changed; the
+        SQL is built (``make_sql`` gives it and its parameters) only when they must be read. A set
+        narrowed by further conditions is read afresh each time."""
         def fetch():
+            sql, params = make_sql()
             with connections[self.contracts.db].cursor() as cursor:
                 cursor.execute(sql, params)
                 return [tuple(row) for row in cursor.fetchall()]
 
-        return DUE.remember((self.contracts.db, sql, [str(p) for p in params]), fetch)
+        if self.conditions:
+            return fetch()
+        contracts_sql, contracts_params = self.contracts.query.sql_with_params()
+        key = (self.contracts.db, what, contracts_sql, [str(p) for p in contracts_params], self.quarters)
+        return RETURN_FIGURES.remember(key, fetch)
 
     def counts(self):
         """How many are owed for each quarter, in one query (shared with the set this was
@@ -164,9 +172,11 @@ class DueReturns:
         if self._counts is None:
             found = {}
             if self.quarters:
-                owed, params = self._owed_sql()
-                sql = f"SELECT qi, COUNT(*) FROM ({owed}) owed GROUP BY qi"  # noqa: S608 - as _owed_sql
-                found = dict(self._fetch(sql, params))
+                def sql():
+                    owed, params = self._owed_sql()
+                    return f"SELECT qi, COUNT(*) FROM ({owed}) owed GROUP BY qi", params  # noqa: S608 - as _owed_sql
+
+                found = dict(self._fetch("counts", sql))
             self._counts = [found.get(i, 0) for i in range(len(self.quarters))]
         return self._counts
 
@@ -190,9 +200,10 @@ class DueReturns:
     def _page(self, quarter, first, last):
         """The quarter's owing contracts from ``first`` to ``last``: their ids sorted and cut (and
         cached) before the suppliers and commissioners are joined, so only the page's rows are."""
-        ids = self._owing(quarter).order_by("reference", "pk").values_list("pk")[first:last]
-        sql, params = ids.query.sql_with_params()
-        ids = [pk for (pk,) in self._fetch(sql, params)]
+        def sql():
+            return self._owing(quarter).order_by("reference", "pk").values_list("pk")[first:last].query.sql_with_params()
+
+        ids = [pk for (pk,) in self._fetch(("page", quarter, first, last), sql)]
         return list(
             Contract.objects.using(self.contracts.db).filter(pk__in=ids).select_related("supplier", "commissioner").order_by("reference", "pk")
         )
@@ -239,21 +250,28 @@ class DueReturns:
         most owed first then by name, in one query."""
         if not self.quarters:
             return []
-        owed, params = self._owed_sql("supplier_id")
-        organisations = Organisation._meta.db_table
-        # As _owed_sql, and a model's table name:
-        sql = (
-            f"SELECT o.id, o.name, t.n FROM (SELECT supplier_id, COUNT(*) AS n FROM ({owed}) owed "  # noqa: S608
-            f"GROUP BY supplier_id) t JOIN {organisations} o ON o.id = t.supplier_id ORDER BY t.n DESC, o.name, o.id"
-        )
-        if limit is not None:
-            sql, params = sql + " LIMIT %s", [*params, int(limit)]
-        return self._fetch(sql, params)
+
+        def sql():
+            owed, params = self._owed_sql("supplier_id")
+            organisations = Organisation._meta.db_table
+            # As _owed_sql, and a model's table name:
+            sql = (
+                f"SELECT o.id, o.name, t.n FROM (SELECT supplier_id, COUNT(*) AS n FROM ({owed}) owed "  # noqa: S608
+                f"GROUP BY supplier_id) t JOIN {organisations} o ON o.id = t.supplier_id ORDER BY t.n DESC, o.name, o.id"
+            )
+            if limit is not None:
+                sql, params = sql + " LIMIT %s", [*params, int(limit)]
+            return sql, params
+
+        return self._fetch(("suppliers", limit), sql)
 
     def supplier_ids(self):
         """The ids of the suppliers owing one, in one (cached) query."""
         if not self.quarters:
             return []
-        owed, params = self._owed_sql("supplier_id")
-        sql = f"SELECT DISTINCT supplier_id FROM ({owed}) owed"  # noqa: S608 - as _owed_sql
-        return [pk for (pk,) in self._fetch(sql, params)]
+
+        def sql():
+            owed, params = self._owed_sql("supplier_id")
+            return f"SELECT DISTINCT supplier_id FROM ({owed}) owed", params  # noqa: S608 - as _owed_sql
+
+        return [pk for (pk,) in self._fetch("supplier_ids", sql)]

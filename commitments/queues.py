@@ -4,6 +4,7 @@ contracts. One definition, used by the review list, the navigation's count and t
 from django.db.models import Q
 
 from charter.models import COMMISSIONING_ROLES, Membership, Sector
+from commitments.due import RETURN_FIGURES
 from commitments.models import Contract, Return, ReturnStatus
 
 
@@ -37,6 +38,13 @@ def review_queue(user):
     )
 
 
+def cached_count(queryset):
+    """How many rows a query of returns has, cached until a return, contract or membership changes
+    (see ``RETURN_FIGURES``): the same count for the same query, however often it is asked."""
+    sql, params = queryset.query.sql_with_params()
+    return RETURN_FIGURES.remember(("count", queryset.db, sql, [str(p) for p in params]), queryset.count)
+
+
 def waiting_count(request, known=None):
     """How many returns wait for the signed-in person's review, counted once per request: the
     navigation shows it on every page, and the returns and review lists show it too. ``known``:
@@ -44,7 +52,7 @@ def waiting_count(request, known=None):
     if known is not None:
         request._review_waiting = known
     if not hasattr(request, "_review_waiting"):
-        request._review_waiting = review_queue(request.user).count()
+        request._review_waiting = cached_count(review_queue(request.user))
     return request._review_waiting
 
 

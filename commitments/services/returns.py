@@ -11,7 +11,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from charter import audit
 from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES, AuditKind
-from commitments.due import DUE
+from commitments.due import RETURN_FIGURES
 from commitments.models import Return, ReturnLine, ReturnStatus
 from commitments.models.returns import EDITABLE_RETURN_STATUSES, OPEN_RETURN_STATUSES
 from commitments.signals import return_approved
@@ -222,7 +222,7 @@ class DraftBatch:
             try:
                 with transaction.atomic():
                     bulk_create_with_history(new, Return, batch_size=500, default_user=self.user)
-                    DUE.changed()  # a bulk insert sends no signal
+                    RETURN_FIGURES.changed()  # a bulk insert sends no signal
             except IntegrityError:
                 raise ReturnError(
                     "Someone started one of these returns at the same moment; nothing was saved. Try again."
@@ -451,7 +451,7 @@ def approve(ret, user, comment=""):
         Return.objects.filter(pk=ret.amendment_of_id, status=ReturnStatus.APPROVED).update(
             status=ReturnStatus.SUPERSEDED, updated_at=timezone.now()
         )
-        DUE.changed()  # an update sends no signal
+        RETURN_FIGURES.changed()  # an update sends no signal
     ret.status = ReturnStatus.APPROVED
     ret.reviewed_at = timezone.now()
     ret.reviewed_by = user

@@ -88,7 +88,9 @@ def return_list(request):
     else:
         status = ""
     returns = returns.select_related("organisation", "contract").order_by("-year", "-quarter", "organisation__name", "-pk")
-    page = Paginator(returns, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(returns, PAGE_SIZE)
+    paginator.count = queues.cached_count(returns)
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = annotate_page(page.object_list, today=today)
 
     context = {

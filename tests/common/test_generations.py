@@ -75,3 +75,29 @@ def test_due_counts_follow_each_change_at_once(client):
     supplier.save()
     body = client.get(reverse("home")).content.decode()
     assert "Renamed Widgets Ltd" in body and "Cached Widgets Ltd" not in body
+
+
+def test_the_review_count_and_returns_list_count_follow_a_submission(client):
+    """The navigation's count of returns to review and the returns list's total are cached; a
+    submission shows in both on the very next page."""
+    from commitments.queues import cached_count, review_queue
+
+    council, supplier = OrganisationFactory(public=True), OrganisationFactory()
+    commissioner = MembershipFactory(organisation=council, role="commissioner").user
+    reporter = MembershipFactory(organisation=supplier, role="reporter").user
+    last = Quarter.current().previous()
+    contract = ContractFactory(commissioner=council, supplier=supplier, start_date=last.start,
+                               end_date=dt.date(2030, 3, 31))
+    client.force_login(commissioner)
+    assert client.get(reverse("commitments:return-list")).context["page"].paginator.count == 0
+    assert cached_count(review_queue(commissioner)) == 0
+    ret = Return.objects.create(organisation=supplier, contract=contract, year=last.year, quarter=last.number,
+                                created_by=reporter, submitted_by=reporter, status=ReturnStatus.SUBMITTED,
+                                attested=True)
+    response = client.get(reverse("commitments:return-list"))
+    assert response.context["page"].paginator.count == 1
+    assert [item["count"] for item in response.context["service_navigation"] if item["count"]] == [1]
+    ret.status = ReturnStatus.APPROVED
+    ret.save()
+    response = client.get(reverse("commitments:return-list"))
+    assert [item["count"] for item in response.context["service_navigation"] if item["count"]] == []
