@@ -38,6 +38,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1.0: 20,000 organisations (default)")
     parser.add_argument("--runs", type=int, default=10, help="requests per page (default 10)")
+    parser.add_argument("--only", default="", help="measure only the pages whose label contains this")
     parser.add_argument(
         "--keep", action="store_true",
         help="keep the throwaway database afterwards, and reuse it (without building) if it is there",
@@ -264,6 +265,8 @@ def main():
         pages += [(f"{label}, after a change", signed_in, url, RETURN_FIGURES.changed) for label, url in changed]
         print(f"\n{'page':<42} {'status':>6} {'size':>10} {'queries':>8} {'median':>10} {'p95':>10} {'peak mem':>10}")
         for label, client, url, *before in pages:
+            if args.only not in label:
+                continue
             try:
                 status, size, queries, median, p95, peak = measure(client, url, args.runs, *before)
             except Exception as exc:  # report and go on

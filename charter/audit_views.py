@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from charter.access import icb_admin_required
 from charter.models import AuditEvent, AuditKind
+from common.chunks import in_chunks
 from common.spreadsheets import escape_cell
 
 PAGE_SIZE = 25
@@ -99,7 +100,7 @@ def _csv_lines(rows):
     yield writer.writerow(HEADER)
     kinds = dict(AuditKind.choices)
     batch = []
-    for event in rows.iterator(chunk_size=2000):
+    for event in in_chunks(rows, "-at", lambda e: (e.at, e.pk)):
         values = [
             timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
             kinds.get(event.kind, event.kind),

@@ -12,6 +12,7 @@ from markdown_it import MarkdownIt
 
 from charter.models import CharterVersion, Kind, Place, Sector, Signature
 from charter.selectors import public_entry, register_counts, register_entries
+from common.chunks import in_chunks
 from common.spreadsheets import escape_cell
 
 LICENCE = (
@@ -111,9 +112,9 @@ def _export_rows(request, filters):
     url_template = request.build_absolute_uri(reverse("charter:register-entry", args=[slug_marker]))
     url_prefix, url_suffix = url_template.split(slug_marker)
     london = timezone.get_current_timezone()
-    rows = register_entries(**filters).values_list(*_EXPORT_COLUMNS)
+    rows = register_entries(**filters).values_list(*_EXPORT_COLUMNS, "pk")
     for (name, sector, kind, place, size, ch, charity, ods, anchor, slug, version, live_from, designation,
-         principles, priorities, statement) in rows.iterator(chunk_size=2000):
+         principles, priorities, statement, _) in in_chunks(rows, "organisation__name", lambda r: (r[0], r[-1])):
         yield {
             "organisation": name,
             "sector": labels["sector"].get(sector, sector),
