@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, Count, Exists, F, Func, OuterRef, Q, Value
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.shortcuts import render
 
@@ -42,7 +43,10 @@ def _one_of(ids):
     """The organisations among ``ids``: on PostgreSQL one array parameter however many there are
     (an IN list of thousands is slow to plan)."""
     if connection.vendor == "postgresql":
-        return _AnyOf(F("pk"), Value(list(ids), output_field=ArrayField(BigIntegerField())))
+        # One text parameter cast to an array: a list of thousands of numbers went through the
+        # driver's array adaptation on every view (3 MiB, and garbage collections of 100 ms).
+        array = Cast(Value("{" + ",".join(map(str, ids)) + "}"), ArrayField(BigIntegerField()))
+        return _AnyOf(F("pk"), array)
     return Q(pk__in=ids)
 
 
