@@ -218,3 +218,19 @@ def test_a_viewer_is_told_nothing_needs_them_and_where_to_read(client, world):
     body = home(client, viewer)
     assert "Nothing needs you now" in body and reverse("commitments:return-list") in body
     assert "Your quarterly returns" not in body and "Manage" not in body
+
+
+@pytest.mark.parametrize("deadline_days", [1, 400])
+def test_the_icb_home_says_how_many_are_due_but_not_late_in_words(client, world, icb_analyst, settings, deadline_days):
+    """With a day's grace every return owed is late ("None due ..."); with 400 days none is."""
+    from commitments.due import due_on_contracts
+    from commitments.models import Contract
+
+    settings.RETURN_DEADLINE_DAYS = deadline_days
+    body = home(client, icb_analyst)
+    due = due_on_contracts(Contract.objects.all()).not_overdue().count()
+    assert bool(due) == (deadline_days == 400)
+    if due:
+        assert f"And {due} due, not yet late." in body
+    else:
+        assert "None due that is not yet late." in body and "0 due" not in body
