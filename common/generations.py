@@ -6,6 +6,8 @@ production); nothing is ever read from a generation older than the last committe
 import hashlib
 import uuid
 
+from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 from django.db import transaction
 
@@ -42,3 +44,21 @@ class Generation:
             found = compute()
             cache.set(key, found, self.seconds)
         return found
+
+
+@checks.register(checks.Tags.caches)
+def check_shared_cache(app_configs=None, **kwargs):
+    """Outside the demo, cached figures need one cache shared by every process: with Django's
+    in-process cache, a change seen by one process would not renew another's figures."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if settings.DEBUG or not backend.endswith("LocMemCache"):
+        return []
+    return [
+        checks.Warning(
+            "The cache is in-process (CACHE_URL is not set): with several web or worker processes, "
+            "cached figures (due returns, review counts, the register's counts) can lag behind changes "
+            "made in another process for a few minutes.",
+            hint="Set CACHE_URL to a cache every process shares, e.g. redis://redis:6379/1 (docker-compose sets it).",
+            id="common.W001",
+        )
+    ]
