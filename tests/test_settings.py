@@ -208,10 +208,19 @@ def test_with_a_broker_tasks_go_to_the_worker(tmp_path):
 
 
 def test_production_settings_pass_check_deploy_with_no_warnings(tmp_path):
-    result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
+    # With a cache every process shares, as docker-compose configures it.
+    env = production_env(tmp_path, CACHE_URL="redis://127.0.0.1:6379/1")
+    result = manage(env, "check", "--deploy", "--fail-level", "WARNING")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "System check identified no issues" in output, output
+
+
+def test_production_settings_without_a_shared_cache_are_warned_about(tmp_path):
+    result = manage(production_env(tmp_path), "check", "--deploy")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output  # a warning, not an error: a single process is fine
+    assert "common.W001" in output and "CACHE_URL" in output, output
 
 
 EMAIL_CODE = (
