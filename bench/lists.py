@@ -138,7 +138,14 @@ def build(scale):
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")  # as autovacuum would after a bulk load: realistic plans
-    return icb, {
+    return icb, data_sizes()
+
+
+def data_sizes():
+    from charter.models import Organisation, Signature
+    from commitments.models import Contract, Return, ReturnLine
+
+    return {
         "organisations": Organisation.objects.count(), "signatures": Signature.objects.count(),
         "contracts": Contract.objects.count(), "returns": Return.objects.count(),
         "lines": ReturnLine.objects.count(),
@@ -147,17 +154,12 @@ def build(scale):
 
 def kept():
     """The ICB admin and sizes of a data set kept from an earlier ``--keep`` run, or (None, None)."""
-    from charter.models import Organisation, Signature, User
-    from commitments.models import Contract, Return, ReturnLine
+    from charter.models import User
 
     icb = User.objects.filter(email="icb.admin@bench.example").first()
     if icb is None:
         return None, None
-    return icb, {
-        "organisations": Organisation.objects.count(), "signatures": Signature.objects.count(),
-        "contracts": Contract.objects.count(), "returns": Return.objects.count(),
-        "lines": ReturnLine.objects.count(),
-    }
+    return icb, data_sizes()
 
 
 def measure(client, url, runs, before=None):

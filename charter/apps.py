@@ -21,12 +21,12 @@ class CharterConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from charter.models import Organisation, Signature
-        from charter.selectors import register_changed
+        from charter.selectors import REGISTER
 
         # The register's counts are cached until a signature or an organisation changes.
         for model in (Signature, Organisation):
-            post_save.connect(register_changed, sender=model, dispatch_uid=f"charter.register.save.{model.__name__}")
-            post_delete.connect(register_changed, sender=model, dispatch_uid=f"charter.register.del.{model.__name__}")
+            post_save.connect(REGISTER.changed, sender=model, dispatch_uid=f"charter.register.save.{model.__name__}")
+            post_delete.connect(REGISTER.changed, sender=model, dispatch_uid=f"charter.register.del.{model.__name__}")
 
         from charter import audit
 

@@ -74,10 +74,8 @@ def _searched(entries, q):
     index (trigram indexes on PostgreSQL) and named by id, so the page and its count read only
     them. A search matching more than a few hundred filters the register as a whole instead.
     """
-    code = q.replace(" ", "").upper()
-    named = Q(name__icontains=q) | Q(companies_house_number=code) | Q(charity_number=code) | Q(ods_code=code)
     register = Signature.objects.on_register().order_by()
-    by_name = register.filter(organisation__in=Organisation.objects.filter(named).values("pk"))
+    by_name = register.filter(organisation__in=Organisation.objects.filter(_named(q)).values("pk"))
     by_statement = register.filter(statement__icontains=q)
     found = list(
         by_name.values_list("pk", flat=True).union(by_statement.values_list("pk", flat=True), all=True)[
@@ -86,19 +84,21 @@ def _searched(entries, q):
     )
     if len(found) <= SEARCH_FOUND_AT_MOST:
         return entries.filter(pk__in=set(found))
-    return entries.filter(
-        Q(organisation__name__icontains=q) | Q(organisation__companies_house_number=code)
-        | Q(organisation__charity_number=code) | Q(organisation__ods_code=code) | Q(statement__icontains=q)
-    )
+    return entries.filter(_named(q, "organisation__") | Q(statement__icontains=q))
+
+
+def _named(q, prefix=""):
+    """An organisation (reached through ``prefix``) whose name holds ``q`` or whose Companies
+    House, charity or ODS number is ``q``."""
+    code = q.replace(" ", "").upper()
+    return Q(**{f"{prefix}name__icontains": q}) | Q(**{
+        f"{prefix}{field}": code for field in ("companies_house_number", "charity_number", "ods_code")
+    }, _connector=Q.OR)
 
 
 # The register's counts, cached until a signature or an organisation changes (charter/apps.py
-# connects ``changed`` to their saves and deletes); ten minutes at most as a safety net.
+# connects ``REGISTER.changed`` to their saves and deletes); ten minutes at most as a safety net.
 REGISTER = Generation("charter:register", seconds=600)
-
-
-def register_changed(**kwargs):
-    REGISTER.changed()
 
 
 def register_counts():

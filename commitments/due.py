@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.db import connections
@@ -160,9 +161,13 @@ class DueReturns:
 
         if self.conditions:
             return fetch()
-        contracts_sql, contracts_params = self.contracts.query.sql_with_params()
-        key = (self.contracts.db, what, contracts_sql, [str(p) for p in contracts_params], self.quarters)
-        return RETURN_FIGURES.remember(key, fetch)
+        return RETURN_FIGURES.remember((*self._contracts_key, what, self.quarters), fetch)
+
+    @cached_property
+    def _contracts_key(self):
+        """Which contracts, as the cache keys name them: the query's SQL and parameters."""
+        sql, params = self.contracts.query.sql_with_params()
+        return self.contracts.db, sql, [str(p) for p in params]
 
     def counts(self):
         """How many are owed for each quarter, in one query (shared with the set this was

@@ -39,8 +39,8 @@ def review_queue(user):
 
 
 def cached_count(queryset):
-    """How many rows a query of returns has, cached until a return, contract or membership changes
-    (see ``RETURN_FIGURES``): the same count for the same query, however often it is asked."""
+    """How many rows a query of returns has, cached until anything behind it changes (see
+    ``RETURN_FIGURES``): the same count for the same query, however often it is asked."""
     sql, params = queryset.query.sql_with_params()
     return RETURN_FIGURES.remember(("count", queryset.db, sql, [str(p) for p in params]), queryset.count)
 

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 
 from charter.models import COMMISSIONING_ROLES, REPORTING_ROLES, Membership
@@ -85,7 +85,7 @@ def _reminders_due(today):
             organisation=OuterRef("supplier_id"), contract=OuterRef("pk"),
             year=quarter.year, quarter=quarter.number, kind=kinds[quarter],
         )
-        return Q(Exists(someone)) & ~Q(Exists(sent))
+        return Exists(someone) & ~Exists(sent)
 
     for item in due.where({q: not_yet_reminded(q) for q in kinds}):
         yield item, kinds[item.quarter]
